@@ -1,0 +1,459 @@
+import { DeserializationError, SerializationError } from '@inst/errors';
+import { compareCodePoints, pyFloatRepr, pyIntRepr, pyJsonString, pyStrRepr } from './json-text';
+import { type JsonPath, formatPath, parseJson } from './json-parse';
+import type {
+  Registry} from './registry';
+import {
+  type EnumDef,
+  type FieldType,
+  type RecordClass,
+  type RecordDef,
+  type RecordMeta,
+  attachMeta,
+  defaultRegistry,
+  hasDefault,
+  metaOf,
+  missingValue,
+} from './registry';
+import { FrozenSet, PyEnumValue, PyFloat, STORED_ORDER, UnknownRecord, floatKeysOf, markFloatKeys } from './values';
+
+export interface SerializeOptions {
+  registry?: Registry;
+}
+
+export interface DeserializeOptions {
+  registry?: Registry;
+  /** The class the document must hold at its root; anything else throws. */
+  as?: RecordClass;
+}
+
+/**
+ * Writes a value in Dagster's serdes format, byte for byte what Python's `serialize_value` writes:
+ * `json.dumps(packed, sort_keys=True)` with `", "` / `": "`, `\uxxxx` escapes and Python's number text.
+ */
+export function serializeValue(value: unknown, options: SerializeOptions = {}): string {
+  return new Writer(options.registry ?? defaultRegistry).write(value, undefined, false, []);
+}
+
+/**
+ * Reads a serdes document (Dagster's `deserialize_value`). Registered classes come back as their TypeScript
+ * classes, unknown ones as `UnknownRecord`; everything needed to write the same bytes again is kept.
+ * Malformed JSON or a field of the wrong shape throws a `DeserializationError` naming the path.
+ */
+export function deserializeValue(json: string, options: DeserializeOptions = {}): unknown {
+  const registry = options.registry ?? defaultRegistry;
+  const value = parseJson(json, (object, path) => unpackObject(object, path, registry));
+  if (options.as) {
+    const expected = registry.recordOfClass(options.as);
+    const actual = typeof value === 'object' && value !== null ? registry.recordOf(value) : undefined;
+    if (!actual || (expected && actual !== expected && !(value instanceof (options.as as unknown as new () => object)))) {
+      throw new DeserializationError(`expected ${expected?.name ?? options.as.name}, got ${actual?.name ?? describe(value)}`, '$');
+    }
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------- writing
+
+class Writer {
+  constructor(private readonly registry: Registry) {}
+
+  /** `asFloat`: the number at this place was a float (by field type or as read). */
+  write(value: unknown, type: FieldType | undefined, asFloat: boolean, path: (string | number)[]): string {
+    if (type && type.kind !== 'any') return this.writeTyped(value, type, asFloat, path);
+    switch (typeof value) {
+      case 'string':
+        return pyJsonString(value);
+      case 'number':
+        return asFloat || !Number.isInteger(value) ? pyFloatRepr(value) : pyIntRepr(value);
+      case 'boolean':
+        return value ? 'true' : 'false';
+      case 'bigint':
+        return value.toString();
+      case 'undefined':
+        return 'null';
+      case 'object':
+        return value === null ? 'null' : this.writeObject(value, path);
+      default:
+        throw new SerializationError(`cannot serialize a ${typeof value} at ${formatPath(path)}`);
+    }
+  }
+
+  private writeTyped(value: unknown, type: FieldType, asFloat: boolean, path: (string | number)[]): string {
+    switch (type.kind) {
+      case 'nullable':
+        return value === null || value === undefined ? 'null' : this.writeTyped(value, type.of, asFloat, path);
+      case 'float':
+        if (typeof value === 'number') return pyFloatRepr(value);
+        return this.write(value, undefined, asFloat, path);
+      case 'enum':
+        return this.writeEnum(value, type.def, path);
+      case 'list':
+        if (Array.isArray(value)) return this.writeArray(value, type.of, path);
+        return this.write(value, undefined, asFloat, path);
+      case 'set':
+        if (value instanceof Set) return this.writeSet(value, type.frozen || value instanceof FrozenSet, type.of, path);
+        if (Array.isArray(value)) return this.writeSet(new Set(value), type.frozen, type.of, path);
+        return this.write(value, undefined, asFloat, path);
+      case 'dict':
+        if (isPlainObject(value)) return this.writeDict(value, type.of, path);
+        return this.write(value, undefined, asFloat, path);
+      default:
+        return this.write(value, undefined, asFloat, path);
+    }
+  }
+
+  private writeEnum(value: unknown, def: EnumDef, path: (string | number)[]): string {
+    if (value instanceof PyEnumValue) return `{"__enum__": ${pyJsonString(`${value.enumName}.${value.member}`)}}`;
+    const member = typeof value === 'string' ? (def.memberOfValue.get(value) ?? (value in def.members ? value : undefined)) : undefined;
+    if (member === undefined) throw new SerializationError(`${describe(value)} is not a member of ${def.name} at ${formatPath(path)}`);
+    return `{"__enum__": ${pyJsonString(`${def.storageName}.${member}`)}}`;
+  }
+
+  private writeObject(value: object, path: (string | number)[]): string {
+    if (Array.isArray(value)) return this.writeArray(value, undefined, path);
+    if (isPlainObject(value)) return this.writeDict(value, undefined, path);
+    if (value instanceof PyFloat) return pyFloatRepr(value.value);
+    if (value instanceof Set) return this.writeSet(value, value instanceof FrozenSet, undefined, path);
+    if (value instanceof Map) return this.writeMappingItems(value, path);
+    if (value instanceof PyEnumValue) return `{"__enum__": ${pyJsonString(`${value.enumName}.${value.member}`)}}`;
+    if (value instanceof UnknownRecord) return this.writeFields(value.className, value.fields, floatKeysOf(value.fields), path);
+    const def = this.registry.recordOf(value);
+    if (def) return this.writeRecord(value, def, path);
+    throw new SerializationError(`${value.constructor?.name ?? 'object'} at ${formatPath(path)} is not a registered serdes class`);
+  }
+
+  private writeArray(items: readonly unknown[], of: FieldType | undefined, path: (string | number)[]): string {
+    if (items.length === 0) return '[]';
+    const floats = floatKeysOf(items);
+    let out = '[';
+    for (let i = 0; i < items.length; i++) {
+      path.push(i);
+      out += (i === 0 ? '' : ', ') + this.write(items[i], of, floats?.has(i) ?? false, path);
+      path.pop();
+    }
+    return `${out}]`;
+  }
+
+  private writeDict(object: object, of: FieldType | undefined, path: (string | number)[]): string {
+    const keys = Object.keys(object).sort(compareCodePoints);
+    if (keys.length === 0) return '{}';
+    const floats = floatKeysOf(object);
+    const values = object as Record<string, unknown>;
+    let out = '{';
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      path.push(key);
+      out += `${i === 0 ? '' : ', '}${pyJsonString(key)}: ${this.write(values[key], of, floats?.has(key) ?? false, path)}`;
+      path.pop();
+    }
+    return `${out}}`;
+  }
+
+  private writeSet(set: ReadonlySet<unknown>, frozen: boolean, of: FieldType | undefined, path: (string | number)[]): string {
+    let items = [...set];
+    // Python writes a set in `sorted(key=str)` order; one read from a document keeps its stored order.
+    if (!(set as { [STORED_ORDER]?: boolean })[STORED_ORDER]) {
+      const keyed = items.map((item) => [pyStr(item, this.registry), item] as const);
+      keyed.sort((a, b) => compareCodePoints(a[0], b[0]));
+      items = keyed.map(([, item]) => item);
+    }
+    path.push(frozen ? '__frozenset__' : '__set__');
+    const body = this.writeArray(items, of, path);
+    path.pop();
+    return `{"${frozen ? '__frozenset__' : '__set__'}": ${body}}`;
+  }
+
+  private writeMappingItems(map: ReadonlyMap<unknown, unknown>, path: (string | number)[]): string {
+    const pairs = [...map].map(([k, v]) => [k, v]);
+    path.push('__mapping_items__');
+    const body = this.writeArray(pairs, undefined, path);
+    path.pop();
+    return `{"__mapping_items__": ${body}}`;
+  }
+
+  private writeRecord(record: object, def: RecordDef, path: (string | number)[]): string {
+    const meta = metaOf(record);
+    const values = record as Record<string, unknown>;
+    const stored: Record<string, unknown> = {};
+    const types = new Map<string, FieldType | undefined>();
+    if (meta?.keys) {
+      // Unchanged since it was read: the same keys as the document had.
+      for (const key of meta.keys) {
+        const field = def.fieldOfStored.get(key);
+        const asRead = meta.enumsAsRead?.[key];
+        if (asRead !== undefined) stored[key] = { __enum__: asRead };
+        else if (field !== undefined) {
+          stored[key] = values[field];
+          types.set(key, def.fields[field]!.type);
+        } else stored[key] = meta.unknown?.[key] ?? def.oldFields[key];
+      }
+    } else {
+      for (const [name, key, field] of def.fieldList) {
+        const value = values[name];
+        if ((field.skipWhenNone || field.skipWhenEmpty) && (value === null || value === undefined)) continue;
+        if (field.skipWhenEmpty && isEmpty(value)) continue;
+        stored[key] = value;
+        types.set(key, field.type);
+      }
+      for (const [key, value] of Object.entries(def.oldFields)) if (!(key in stored)) stored[key] = value;
+      if (meta?.unknown) for (const [key, value] of Object.entries(meta.unknown)) if (!(key in stored)) stored[key] = value;
+    }
+    return this.writeFields(meta?.readAs ?? def.storageName, stored, meta?.floats, path, types);
+  }
+
+  private writeFields(
+    className: string,
+    fields: Readonly<Record<string, unknown>>,
+    floats: ReadonlySet<string | number> | undefined,
+    path: (string | number)[],
+    types?: ReadonlyMap<string, FieldType | undefined>,
+  ): string {
+    const keys = [...Object.keys(fields), '__class__'].sort(compareCodePoints);
+    let out = '{';
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      out += `${i === 0 ? '' : ', '}${pyJsonString(key)}: `;
+      if (key === '__class__') {
+        out += pyJsonString(className);
+        continue;
+      }
+      path.push(key);
+      out += this.write(fields[key], types?.get(key), floats?.has(key) ?? false, path);
+      path.pop();
+    }
+    return `${out}}`;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function isEmpty(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length === 0;
+  if (value instanceof Set || value instanceof Map) return value.size === 0;
+  return isPlainObject(value) && Object.keys(value).length === 0;
+}
+
+/** Python's `str()` of a value, which orders the items of a set. */
+export function pyStr(value: unknown, registry: Registry = defaultRegistry): string {
+  if (typeof value === 'string') return value;
+  return pyRepr(value, registry);
+}
+
+function pyRepr(value: unknown, registry: Registry): string {
+  switch (typeof value) {
+    case 'string':
+      return pyStrRepr(value);
+    case 'number':
+      return Number.isInteger(value) ? pyIntRepr(value) : pyFloatRepr(value);
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return value ? 'True' : 'False';
+    case 'undefined':
+      return 'None';
+    default:
+      break;
+  }
+  if (value === null) return 'None';
+  if (Array.isArray(value)) return `[${value.map((v) => pyRepr(v, registry)).join(', ')}]`;
+  if (value instanceof PyFloat) return pyFloatRepr(value.value);
+  if (value instanceof PyEnumValue) return value.toString();
+  const def = registry.recordOf(value as object);
+  if (def) {
+    if (def.pyStr) return def.pyStr(value);
+    const fields = def.fieldList.map(([name]) => `${snakeName(def, name)}=${pyRepr((value as Record<string, unknown>)[name], registry)}`);
+    return `${def.name}(${fields.join(', ')})`;
+  }
+  if (isPlainObject(value)) {
+    const entries = Object.entries(value).map(([k, v]) => `${pyStrRepr(k)}: ${pyRepr(v, registry)}`);
+    return `{${entries.join(', ')}}`;
+  }
+  return String(value);
+}
+
+function snakeName(def: RecordDef, name: string): string {
+  return def.fieldList.find(([n]) => n === name)?.[1] ?? name;
+}
+
+// ---------------------------------------------------------------- reading
+
+function unpackObject(object: Record<string, unknown>, path: JsonPath, registry: Registry): unknown {
+  const className = object.__class__;
+  if (typeof className === 'string') {
+    const def = registry.recordByName(className);
+    const { __class__: _, ...fields } = object;
+    const floats = floatKeysOf(object);
+    if (!def) {
+      if (floats) markFloatKeys(fields, floats);
+      return new UnknownRecord(className, fields);
+    }
+    return unpackRecord(def, className, fields, floats, path, registry);
+  }
+  if (typeof object.__enum__ === 'string' && Object.keys(object).length === 1) {
+    const text = object.__enum__;
+    const dot = text.lastIndexOf('.');
+    if (dot < 0) throw new DeserializationError(`invalid enum reference ${JSON.stringify(text)}`, formatPath(path));
+    return new PyEnumValue(text.slice(0, dot), text.slice(dot + 1));
+  }
+  for (const [key, make] of [['__set__', () => new Set()], ['__frozenset__', () => new FrozenSet()]] as const) {
+    if (key in object && Object.keys(object).length === 1) {
+      const items = object[key];
+      if (!Array.isArray(items)) throw new DeserializationError(`${key} must hold a list`, formatPath([...path, key]));
+      const set: Set<unknown> = make();
+      for (const item of items) set.add(item);
+      Object.defineProperty(set, STORED_ORDER, { value: true, enumerable: false });
+      return set;
+    }
+  }
+  if ('__mapping_items__' in object && Object.keys(object).length === 1) {
+    const items = object.__mapping_items__;
+    if (!Array.isArray(items) || !items.every((pair) => Array.isArray(pair) && pair.length === 2)) {
+      throw new DeserializationError('__mapping_items__ must hold [key, value] pairs', formatPath([...path, '__mapping_items__']));
+    }
+    return new Map(items as [unknown, unknown][]);
+  }
+  return object;
+}
+
+function unpackRecord(
+  def: RecordDef,
+  className: string,
+  document: Record<string, unknown>,
+  floats: ReadonlySet<string | number> | undefined,
+  path: JsonPath,
+  registry: Registry,
+): object {
+  const stored = def.beforeUnpack ? def.beforeUnpack(document) : document;
+  const migrated = stored !== document;
+  const record = Object.create(def.cls.prototype as object) as Record<string, unknown>;
+  let enumsAsRead: Record<string, string> | undefined;
+  for (const [name, key, field] of def.fieldList) {
+    if (key in stored) {
+      const raw = stored[key];
+      record[name] = convert(raw, field.type, [...path, key], registry);
+      if (raw instanceof PyEnumValue && !migrated) {
+        const current = enumReference(record[name], field.type);
+        if (current !== undefined && current !== raw.toString()) (enumsAsRead ??= {})[key] = raw.toString();
+      }
+    } else if (hasDefault(field)) record[name] = missingValue(field);
+    else throw new DeserializationError(`${def.name} is missing required field ${key}`, formatPath(path));
+  }
+  let unknown: Record<string, unknown> | undefined;
+  for (const key of Object.keys(stored)) {
+    if (!def.fieldOfStored.has(key)) (unknown ??= {})[key] = stored[key];
+  }
+  const meta: RecordMeta = {
+    ...(className !== def.storageName && !migrated ? { readAs: className } : {}),
+    ...(migrated ? {} : { keys: Object.keys(stored) }),
+    ...(unknown ? { unknown } : {}),
+    ...(floats && !migrated ? { floats } : {}),
+    ...(enumsAsRead ? { enumsAsRead } : {}),
+  };
+  attachMeta(record, meta);
+  return Object.freeze(record);
+}
+
+/** Checks a read value against its field type, turning enum references into member values. */
+function convert(value: unknown, type: FieldType | undefined, path: JsonPath, registry: Registry): unknown {
+  if (!type) return value;
+  switch (type.kind) {
+    case 'any':
+      return value;
+    case 'nullable':
+      return value === null ? null : convert(value, type.of, path, registry);
+    case 'str':
+      if (typeof value === 'string') return value;
+      break;
+    case 'int':
+    case 'float':
+      if (typeof value === 'number' || typeof value === 'bigint') return value;
+      break;
+    case 'bool':
+      if (typeof value === 'boolean') return value;
+      break;
+    case 'enum':
+      if (value instanceof PyEnumValue) return enumMemberValue(value, type.def, path);
+      break;
+    case 'list':
+      if (Array.isArray(value)) return convertItems(value, type.of, path, registry);
+      break;
+    case 'set':
+      if (value instanceof Set) {
+        if (type.of.kind === 'any') return value;
+        const converted: Set<unknown> = value instanceof FrozenSet ? new FrozenSet() : new Set();
+        let i = 0;
+        for (const item of value) converted.add(convert(item, type.of, [...path, i++], registry));
+        Object.defineProperty(converted, STORED_ORDER, { value: true, enumerable: false });
+        return converted;
+      }
+      if (Array.isArray(value)) return convertItems(value, type.of, path, registry);
+      break;
+    case 'dict':
+      if (isPlainObject(value)) {
+        if (type.of.kind === 'any') return value;
+        for (const key of Object.keys(value)) value[key] = convert(value[key], type.of, [...path, key], registry);
+        return value;
+      }
+      break;
+    case 'record': {
+      const def = registry.recordOfClass(type.cls);
+      if (typeof value === 'object' && value !== null && registry.recordOf(value) === def) return value;
+      throw new DeserializationError(`expected ${def?.name ?? type.cls.name}, got ${describe(value)}`, formatPath(path));
+    }
+  }
+  throw new DeserializationError(`expected ${describeType(type)}, got ${describe(value)}`, formatPath(path));
+}
+
+function convertItems(items: unknown[], of: FieldType, path: JsonPath, registry: Registry): unknown[] {
+  if (of.kind === 'any') return items;
+  for (let i = 0; i < items.length; i++) items[i] = convert(items[i], of, [...path, i], registry);
+  return items;
+}
+
+function enumMemberValue(value: PyEnumValue, def: EnumDef, path: JsonPath): string {
+  if (value.enumName !== def.storageName && value.enumName !== def.name && !def.oldStorageNames.includes(value.enumName)) {
+    throw new DeserializationError(`expected a member of ${def.name}, got ${value.toString()}`, formatPath(path));
+  }
+  const member = def.memberAliases[value.member] ?? value.member;
+  const result = def.members[member];
+  if (result === undefined) throw new DeserializationError(`${def.name} has no member ${value.member}`, formatPath(path));
+  return result;
+}
+
+/** How an enum field's value is written (`PipelineRunStatus.SUCCESS`), to tell whether a read reference was an old name. */
+function enumReference(value: unknown, type: FieldType | undefined): string | undefined {
+  const inner = type?.kind === 'nullable' ? type.of : type;
+  if (inner?.kind !== 'enum' || typeof value !== 'string') return undefined;
+  const member = inner.def.memberOfValue.get(value);
+  return member === undefined ? undefined : `${inner.def.storageName}.${member}`;
+}
+
+function describeType(type: FieldType): string {
+  switch (type.kind) {
+    case 'str': return 'a string';
+    case 'int': return 'an int';
+    case 'float': return 'a number';
+    case 'bool': return 'a boolean';
+    case 'enum': return `a member of ${type.def.name}`;
+    case 'list': return 'a list';
+    case 'set': return type.frozen ? 'a frozenset' : 'a set';
+    case 'dict': return 'a mapping';
+    case 'record': return type.cls.name;
+    case 'nullable': return `${describeType(type.of)} or null`;
+    default: return 'a value';
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (value instanceof UnknownRecord) return `unknown class ${value.className}`;
+  if (value instanceof PyEnumValue) return value.toString();
+  if (typeof value === 'object') return value.constructor?.name && value.constructor !== Object ? value.constructor.name : 'a mapping';
+  return typeof value === 'string' ? `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}` : `${typeof value} ${String(value)}`;
+}

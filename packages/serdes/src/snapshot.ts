@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import { inflateSync } from 'node:zlib';
+import { deflate } from 'pako';
+import { DeserializationError } from '@inst/errors';
+import { serializeValue, type SerializeOptions } from './serdes';
+
+/** Dagster's `create_snapshot_id`: the SHA-1 hex digest of the value's serialized bytes. */
+export function createSnapshotId(value: unknown, options?: SerializeOptions): string {
+  return sha1Hex(serializeValue(value, options));
+}
+
+/** SHA-1 hex digest of a string's UTF-8 bytes. */
+export function sha1Hex(text: string): string {
+  return createHash('sha1').update(text, 'utf8').digest('hex');
+}
+
+/**
+ * A snapshot body as Dagster stores it: UTF-8 JSON through `zlib.compress` at its default level. pako follows the
+ * reference zlib byte for byte, so the body is identical to Python's (Node's bundled zlib compresses differently).
+ */
+export function compressSnapshot(json: string): Buffer {
+  const bytes = deflate(Buffer.from(json, 'utf8'), { level: 6 });
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The JSON inside a stored snapshot body. */
+export function decompressSnapshot(body: Uint8Array): string {
+  try {
+    return inflateSync(body).toString('utf8');
+  } catch (cause) {
+    throw new DeserializationError('snapshot body is not zlib-compressed', '$', { cause });
+  }
+}
