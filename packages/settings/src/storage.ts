@@ -1,0 +1,86 @@
+import { ConfigError } from '@inst/errors';
+import type {
+  ConfigurableClassConfig,
+  InstanceConfig,
+  MysqlStorageBlock,
+  PostgresStorageBlock,
+  StorageConfig,
+} from './types';
+
+/** A class block with its `config` filled in (`{}` when the YAML has none). */
+export function withConfig(block: ConfigurableClassConfig): Required<ConfigurableClassConfig>;
+export function withConfig(block: ConfigurableClassConfig | undefined): Required<ConfigurableClassConfig> | undefined;
+export function withConfig(block: ConfigurableClassConfig | undefined): Required<ConfigurableClassConfig> | undefined {
+  return block && { module: block.module, class: block.class, config: block.config ?? {} };
+}
+
+/**
+ * The storage a configuration selects, as Dagster's `InstanceRef.from_dir` picks it: the legacy
+ * per-storage keys win when any is set, then `storage`, else the default SQLite storage.
+ */
+export function storageConfigOf(config: InstanceConfig): StorageConfig {
+  if (config.run_storage || config.event_log_storage || config.schedule_storage) {
+    return {
+      kind: 'legacy',
+      runStorage: withConfig(config.run_storage),
+      eventLogStorage: withConfig(config.event_log_storage),
+      scheduleStorage: withConfig(config.schedule_storage),
+    };
+  }
+  const storage = config.storage;
+  if (storage?.sqlite) return { kind: 'sqlite', baseDir: storage.sqlite.base_dir };
+  if (storage?.postgres) {
+    const { pool_size: poolSize, should_autocreate_tables: autocreate } = storage.postgres;
+    return {
+      kind: 'postgres',
+      url: postgresUrlFromConfig(storage.postgres),
+      ...(poolSize === undefined ? {} : { poolSize }),
+      shouldAutocreateTables: autocreate ?? true,
+    };
+  }
+  if (storage?.mysql) return { kind: 'mysql', url: mysqlUrlFromConfig(storage.mysql) };
+  if (storage?.custom) return { kind: 'custom', storage: withConfig(storage.custom) };
+  return { kind: 'default' };
+}
+
+/**
+ * The connection string of a `postgres` storage block (dagster_postgres `pg_url_from_config`):
+ * `postgres_url` as it is, or one built from `postgres_db`.
+ */
+export function postgresUrlFromConfig(block: PostgresStorageBlock): string {
+  if (block.postgres_url !== undefined && block.postgres_db === undefined) return block.postgres_url;
+  if (block.postgres_db === undefined || block.postgres_url !== undefined) {
+    throw new ConfigError(['storage.postgres: needs exactly one of postgres_url, postgres_db']);
+  }
+  const db = block.postgres_db;
+  const url = `${db.scheme ?? 'postgresql'}://${quote(db.username)}:${quote(db.password ?? '')}@${db.hostname}:${db.port ?? 5432}/${db.db_name}`;
+  const params = Object.entries(db.params ?? {});
+  if (params.length === 0) return url;
+  return `${url}?${params.map(([key, value]) => `${quote(key)}=${quote(pythonStr(value))}`).join('&')}`;
+}
+
+/** The connection string of a `mysql` storage block (`mysql_url`, or one built from `mysql_db`). */
+export function mysqlUrlFromConfig(block: MysqlStorageBlock): string {
+  if (block.mysql_url !== undefined && block.mysql_db === undefined) return block.mysql_url;
+  if (block.mysql_db === undefined || block.mysql_url !== undefined) {
+    throw new ConfigError(['storage.mysql: needs exactly one of mysql_url, mysql_db']);
+  }
+  const db = block.mysql_db;
+  return `mysql://${quote(db.username)}:${quote(db.password)}@${db.hostname}:${db.port ?? 3306}/${db.db_name}`;
+}
+
+/**
+ * Python's `urllib.parse.quote(text, safe='')`. Dagster's get_conn_string keeps `/` unescaped
+ * (quote's default), which breaks the URL of a password containing one; we escape it.
+ */
+function quote(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** `str(value)` as urlencode applies it to query parameters. */
+function pythonStr(value: unknown): string {
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (value === null || value === undefined) return 'None';
+  return String(value);
+}
