@@ -1,1 +1,19 @@
-export {};
+/**
+ * `@inst/storage-sqlite`: inst's SQLite driver and Dagster's on-disk SQLite layout under an
+ * instance home (the storages built on them come in later packages).
+ *
+ * @packageDocumentation
+ */
+
+export type { SqliteDriverOptions } from './driver.js';
+export {
+  isBusyError,
+  SQLITE_BEGIN_READ,
+  SQLITE_BEGIN_WRITE,
+  SQLITE_BUSY_TIMEOUT_MS,
+  SQLITE_PRAGMAS,
+  SqliteDriver,
+} from './driver.js';
+
+export type { SqliteLayoutOptions, SqliteLayoutPaths, SqliteLayoutUpgradeResult } from './layout.js';
+export { INDEX_SHARD_NAME, openSqliteLayout, RUNLESS_RUN_ID, SqliteLayout, sqliteLayoutPaths } from './layout.js';
