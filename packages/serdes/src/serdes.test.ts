@@ -137,6 +137,13 @@ describe('deserializeValue', () => {
     expect((unknown.fields.a as unknown[])[2]).toEqual(new PyEnumValue('Other', 'X'));
   });
 
+  it('writes a set back as the kind it was stored as, even in a frozenset field', () => {
+    const doc = '{"__class__": "PipelineRun", "pipeline_name": "j", "run_id": "r", "selection": {"__set__": [{"__class__": "AssetKey", "path": ["b"]}, {"__class__": "AssetKey", "path": ["a"]}]}, "status": {"__enum__": "PipelineRunStatus.SUCCESS"}}';
+    const run = de(doc) as Run;
+    expect(run.selection).toBeInstanceOf(Set);
+    expect(ser(run)).toBe(doc);
+  });
+
   it('replaceRecord changes fields and keeps unknown ones', () => {
     const run = de('{"__class__": "PipelineRun", "newer": 1, "pipeline_name": "foo", "run_id": "r", "status": {"__enum__": "PipelineRunStatus.SUCCESS"}}') as Run;
     const failed = replaceRecord(run, { status: Status.RUN_FAILURE }, registry);

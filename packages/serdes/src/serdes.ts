@@ -92,7 +92,11 @@ class Writer {
         if (Array.isArray(value)) return this.writeArray(value, type.of, path);
         return this.write(value, undefined, asFloat, path);
       case 'set':
-        if (value instanceof Set) return this.writeSet(value, type.frozen || value instanceof FrozenSet, type.of, path);
+        if (value instanceof Set) {
+          // A set read from a document keeps the kind it was stored as; one built in code takes the field's.
+          const frozen = (value as { [STORED_ORDER]?: boolean })[STORED_ORDER] ? value instanceof FrozenSet : type.frozen || value instanceof FrozenSet;
+          return this.writeSet(value, frozen, type.of, path);
+        }
         if (Array.isArray(value)) return this.writeSet(new Set(value), type.frozen, type.of, path);
         return this.write(value, undefined, asFloat, path);
       case 'dict':
