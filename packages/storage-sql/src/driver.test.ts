@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StorageError } from '@inst/errors';
-import { isUniqueViolation, toPostgresPlaceholders, tryRun, type SqlExecutor } from './driver.js';
+import { isUniqueViolation, tryRun, type SqlExecutor } from './driver.js';
+import { toPostgresPlaceholders } from './placeholders.js';
 
 describe('toPostgresPlaceholders', () => {
   it('numbers the placeholders in order', () => {

@@ -1,6 +1,6 @@
 /**
  * The driver contract both backends implement. SQL is written once with `?` placeholders; the
- * Postgres driver rewrites them to `$1..$n` ({@link toPostgresPlaceholders}).
+ * Postgres driver rewrites them to `$1..$n` (`toPostgresPlaceholders` in placeholders.ts).
  */
 
 /** The SQL dialects inst speaks. */
@@ -86,30 +86,3 @@ export function isUniqueViolation(error: unknown): boolean {
   return false;
 }
 
-/**
- * Rewrites `?` placeholders to Postgres' `$1..$n`, leaving `?` inside string literals, quoted
- * identifiers and comments alone.
- */
-export function toPostgresPlaceholders(sql: string): string {
-  let out = '';
-  let n = 0;
-  for (let i = 0; i < sql.length; i++) {
-    const ch = sql[i]!;
-    if (ch === "'" || ch === '"') {
-      const end = sql.indexOf(ch, i + 1);
-      const stop = end === -1 ? sql.length : end + 1;
-      out += sql.slice(i, stop);
-      i = stop - 1;
-    } else if (ch === '-' && sql[i + 1] === '-') {
-      const end = sql.indexOf('\n', i);
-      const stop = end === -1 ? sql.length : end;
-      out += sql.slice(i, stop);
-      i = stop - 1;
-    } else if (ch === '?') {
-      out += `$${++n}`;
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}

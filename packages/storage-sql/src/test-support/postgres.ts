@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { RunResult, SqlDriver, SqlExecutor, TransactionOptions } from '../driver.js';
-import { toPostgresPlaceholders } from '../driver.js';
+import { toPostgresPlaceholders } from '../placeholders.js';
 import { toSqlParams } from '../values.js';
 
 /** Server to use: `INST_TEST_POSTGRES_URL`, else the local trust-auth server. */

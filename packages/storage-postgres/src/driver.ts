@@ -1,0 +1,303 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pg from 'pg';
+import type { ClientConfig, PoolClient, QueryResult } from 'pg';
+import { DisposedError, InvalidArgumentError, InvariantViolationError, StorageError } from '@inst/errors';
+import { toPostgresPlaceholders, toSqlParams, type RunResult, type SqlDriver, type SqlExecutor, type TransactionOptions } from '@inst/storage-sql';
+import { pgConfigFrom, type PgConnection } from './config.js';
+import { wrapPgError } from './errors.js';
+import { PgListener, type PgListenerOptions } from './listener.js';
+import { PG_SESSION_SETUP_SQL, PG_TYPE_PARSERS } from './types.js';
+
+/** Connections in the pool when not configured: pg's own default, and plenty for one instance. */
+export const DEFAULT_PG_POOL_SIZE = 10;
+
+/** Options of {@link PgDriver}. */
+export interface PgDriverOptions {
+  /** Most connections open at once, shared by every storage of the instance. Default {@link DEFAULT_PG_POOL_SIZE}. */
+  readonly poolSize?: number;
+  /** An idle connection is closed after this long. Default 10 000 ms. */
+  readonly idleTimeoutMs?: number;
+  /**
+   * How long a statement waits for a connection (a new one, or a free one when the pool is
+   * exhausted) before failing with a StorageError instead of hanging. Default 30 000 ms.
+   */
+  readonly connectionTimeoutMs?: number;
+  /** `application_name` shown in `pg_stat_activity`; otherwise the URL's, `PGAPPNAME`, or `inst`. */
+  readonly applicationName?: string;
+  /** Errors of idle pooled connections (server restart, terminated backend); the pool drops those connections itself. */
+  readonly onError?: (error: Error) => void;
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * A connection checked out of the pool. pg-pool only listens for a client's 'error' events while
+ * it is idle; one checked out and between statements would crash the process on a dropped
+ * connection, so a session listens itself and, if that happened, has pg-pool destroy the client
+ * instead of reusing it.
+ */
+class Session {
+  #broken: Error | undefined;
+  #released = false;
+  readonly #onError = (error: Error): void => {
+    this.#broken ??= error;
+  };
+
+  constructor(readonly client: PoolClient) {
+    client.on('error', this.#onError);
+  }
+
+  async query(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    try {
+      const result = await this.client.query<Row>({ text: toPostgresPlaceholders(sql), values: toSqlParams(params, 'postgres') });
+      // A parameterless text with several statements runs as one simple query: the last result counts.
+      return Array.isArray(result) ? (result.at(-1) as QueryResult<Row>) : result;
+    } catch (error) {
+      throw wrapPgError(error, sql);
+    }
+  }
+
+  /** Runs ROLLBACK / ROLLBACK TO; if even that fails the connection's state is unknown, so it is not reused. */
+  async rollback(sql: string): Promise<void> {
+    try {
+      await this.query(sql);
+    } catch (error) {
+      this.#broken ??= error instanceof Error ? error : new Error(String(error));
+    }
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.client.removeListener('error', this.#onError);
+    this.client.release(this.#broken);
+  }
+}
+
+function toRunResult(result: QueryResult<Row>): RunResult {
+  const id = result.rows[0]?.id;
+  const changes = result.rowCount ?? 0;
+  return id === undefined || id === null ? { changes } : { changes, lastInsertId: Number(id) };
+}
+
+/** One-at-a-time access to a transaction scope (statements and savepoints on one connection). */
+class Lock {
+  #locked = false;
+  readonly #waiters: (() => void)[] = [];
+
+  async acquire(): Promise<void> {
+    if (!this.#locked) {
+      this.#locked = true;
+      return;
+    }
+    await new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+
+  release(): void {
+    const next = this.#waiters.shift();
+    if (next) next();
+    else this.#locked = false;
+  }
+}
+
+/** Scopes whose lock the current async chain holds through an open savepoint. */
+const heldScopes = new AsyncLocalStorage<readonly PgTransaction[]>();
+
+/**
+ * The executor of one transaction (depth 1) or savepoint (depth > 1), all on the session's one
+ * connection. Statements and savepoints on a scope run one at a time, and while a savepoint is
+ * open its parent scope waits — otherwise a parent statement would land inside the savepoint.
+ */
+class PgTransaction implements SqlExecutor {
+  readonly dialect = 'postgres' as const;
+  readonly #lock = new Lock();
+  active = true;
+
+  constructor(
+    private readonly session: Session,
+    private readonly depth: number,
+  ) {}
+
+  #check(): void {
+    if (!this.active) throw new InvariantViolationError('This transaction has already ended; use it only inside its callback');
+    if (heldScopes.getStore()?.includes(this)) {
+      throw new InvariantViolationError(
+        'Called a transaction executor inside one of its own savepoints (this would deadlock); use the executor passed to the callback',
+      );
+    }
+  }
+
+  async #locked<T>(fn: () => Promise<T>): Promise<T> {
+    this.#check();
+    await this.#lock.acquire();
+    try {
+      this.#check();
+      return await fn();
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  async all<T = Row>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.#locked(async () => (await this.session.query(sql, params)).rows as T[]);
+  }
+
+  async get<T = Row>(sql: string, params?: readonly unknown[]): Promise<T | undefined> {
+    return this.#locked(async () => (await this.session.query(sql, params)).rows[0] as T | undefined);
+  }
+
+  async run(sql: string, params?: readonly unknown[]): Promise<RunResult> {
+    return this.#locked(async () => toRunResult(await this.session.query(sql, params)));
+  }
+
+  /** A savepoint: undone alone on failure, the surrounding transaction survives. `readOnly` is the outer transaction's. */
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, _options?: TransactionOptions): Promise<T> {
+    return this.#locked(async () => {
+      const name = `inst_sp_${this.depth}`;
+      await this.session.query(`SAVEPOINT ${name}`);
+      const child = new PgTransaction(this.session, this.depth + 1);
+      try {
+        const result = await heldScopes.run([...(heldScopes.getStore() ?? []), this], () => fn(child));
+        child.active = false;
+        await this.session.query(`RELEASE SAVEPOINT ${name}`);
+        return result;
+      } catch (error) {
+        child.active = false;
+        await this.session.rollback(`ROLLBACK TO SAVEPOINT ${name}; RELEASE SAVEPOINT ${name}`);
+        throw error;
+      }
+    });
+  }
+}
+
+/**
+ * inst's Postgres driver: one `pg.Pool` per instance, shared by its run, event-log and schedule
+ * storages. SQL uses `?` placeholders (rewritten to `$n`, cached); every connection runs in UTC
+ * so naive timestamps are written and read as UTC whatever the server's TimeZone; int8/numeric
+ * come back as numbers, timestamps as Dagster's naive-UTC text, bytea as Buffer; errors are
+ * StorageErrors with pg's error as `cause`.
+ *
+ * Statements outside a transaction each borrow a pooled connection; {@link PgDriver.transaction}
+ * holds one connection from `BEGIN` to `COMMIT`/`ROLLBACK`, and nests as savepoints.
+ */
+export class PgDriver implements SqlDriver, AsyncDisposable {
+  /** Always `'postgres'`. */
+  readonly dialect = 'postgres' as const;
+  /** The pool; for what the driver contract does not cover (COPY, pool statistics). */
+  readonly pool: pg.Pool;
+  /** The connection settings without pool options, e.g. for a {@link PgListener} on the same database. */
+  readonly connectionConfig: ClientConfig;
+  #closing: Promise<void> | undefined;
+
+  /** A driver over a new pool; `connection` is a pg client config (e.g. from `pgConfigFromUrl`). Connects lazily. */
+  constructor(connection: ClientConfig, options: PgDriverOptions = {}) {
+    const poolSize = options.poolSize ?? DEFAULT_PG_POOL_SIZE;
+    if (!Number.isInteger(poolSize) || poolSize < 1) throw new InvalidArgumentError(`poolSize must be a positive integer, got ${poolSize}`);
+    this.connectionConfig = {
+      fallback_application_name: 'inst',
+      ...connection,
+      ...(options.applicationName === undefined ? {} : { application_name: options.applicationName }),
+    };
+    this.pool = new pg.Pool({
+      ...this.connectionConfig,
+      max: poolSize,
+      idleTimeoutMillis: options.idleTimeoutMs ?? 10_000,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 30_000,
+      // Idle connections do not keep a CLI process alive after it forgot to close the instance.
+      allowExitOnIdle: true,
+      keepAlive: true,
+      types: PG_TYPE_PARSERS,
+      // Awaited by pg-pool before the connection is handed out; a failure fails that checkout.
+      onConnect: async (client) => {
+        await client.query(PG_SESSION_SETUP_SQL);
+      },
+    });
+    // Without a listener an idle connection's error (server restart, pg_terminate_backend) would crash the process.
+    const onError = options.onError;
+    this.pool.on('error', (error) => onError?.(error));
+  }
+
+  /** Whether {@link close} was called. */
+  get isClosed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  async #checkout(): Promise<Session> {
+    if (this.#closing) throw new DisposedError('Postgres driver');
+    try {
+      return new Session(await this.pool.connect());
+    } catch (error) {
+      throw wrapPgError(error, '(connecting)');
+    }
+  }
+
+  async #withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
+    const session = await this.#checkout();
+    try {
+      return await fn(session);
+    } finally {
+      session.release();
+    }
+  }
+
+  /** Every row of a query, on a pooled connection. */
+  all<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.#withSession(async (s) => (await s.query(sql, params)).rows as T[]);
+  }
+
+  /** The first row of a query, or `undefined`. */
+  get<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T | undefined> {
+    return this.#withSession(async (s) => (await s.query(sql, params)).rows[0] as T | undefined);
+  }
+
+  /** A statement for its effect: rows affected, and the `id` of the first returned row (`INSERT … RETURNING id`). */
+  run(sql: string, params?: readonly unknown[]): Promise<RunResult> {
+    return this.#withSession(async (s) => toRunResult(await s.query(sql, params)));
+  }
+
+  /** `BEGIN` (`BEGIN READ ONLY` for `readOnly`) … `COMMIT` on one pooled connection; `ROLLBACK` when `fn` throws. */
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return this.#withSession(async (session) => {
+      await session.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+      const tx = new PgTransaction(session, 1);
+      try {
+        const result = await fn(tx);
+        tx.active = false;
+        const commit = await session.query('COMMIT');
+        // COMMIT of a transaction an earlier (swallowed) error aborted rolls back and says so.
+        if (commit.command === 'ROLLBACK') {
+          throw new StorageError('Postgres: the transaction was aborted by an earlier error and has been rolled back');
+        }
+        return result;
+      } catch (error) {
+        tx.active = false;
+        await session.rollback('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  /** A {@link PgListener} on this driver's database (a dedicated connection, outside the pool); call `start()` on it. */
+  createListener(options?: PgListenerOptions): PgListener {
+    return new PgListener(this.connectionConfig, options);
+  }
+
+  /** Ends the pool once running transactions have released their connections. Safe to call twice. */
+  close(): Promise<void> {
+    this.#closing ??= this.pool.end();
+    return this.#closing;
+  }
+
+  /** {@link PgDriver.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * A {@link PgDriver} for a `postgres_url` (`{ url }`) or the `postgres_db` fields. The pool
+ * connects lazily: a wrong host or password surfaces on the first statement.
+ */
+export function createPgDriver(connection: PgConnection, options?: PgDriverOptions): PgDriver {
+  return new PgDriver(pgConfigFrom(connection), options);
+}

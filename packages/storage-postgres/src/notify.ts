@@ -1,0 +1,22 @@
+import type { SqlExecutor } from '@inst/storage-sql';
+
+/** The channel Dagster's Postgres event log notifies on every stored event. */
+export const RUN_EVENTS_CHANNEL = 'run_events';
+
+/**
+ * Sends Dagster's `run_events` notification for a stored event: payload `<run_id>_<storage_id>`,
+ * as `PostgresEventLogStorage.store_event` does (Python readers of the same database rely on it).
+ * Inside a transaction Postgres delivers it at COMMIT, so send it with the insert's executor.
+ */
+export async function notifyRunEvent(executor: SqlExecutor, runId: string, storageId: number): Promise<void> {
+  await executor.run(`SELECT pg_notify('${RUN_EVENTS_CHANNEL}', ?)`, [`${runId}_${storageId}`]);
+}
+
+/** A `run_events` payload read back: run ids are UUIDs (no `_`), so the id follows the last `_`. */
+export function parseRunEventPayload(payload: string): { runId: string; storageId: number } | undefined {
+  const cut = payload.lastIndexOf('_');
+  if (cut <= 0) return undefined;
+  const storageId = Number(payload.slice(cut + 1));
+  if (!Number.isSafeInteger(storageId)) return undefined;
+  return { runId: payload.slice(0, cut), storageId };
+}

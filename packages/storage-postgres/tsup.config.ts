@@ -1,0 +1,5 @@
+import { defineLibraryConfig } from '@inst/tsup-config';
+
+export default defineLibraryConfig({
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
+});
