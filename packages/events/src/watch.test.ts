@@ -1,0 +1,117 @@
+import { InvalidCursorError } from '@inst/errors';
+import type { WatchedEvent } from '@inst/storage';
+import { DagsterEventType, DagsterRun, DagsterRunStatus, EventLogCursor, type EventLogEntry } from '@inst/types';
+import { describe, expect, it } from 'vitest';
+import { createFakeOps, eventEntry, logEntry } from './fake-ops.test-support';
+import { endWatchEventLogs, watchEventLogs, watchRunEvents } from './watch';
+import { handleNewEvent } from './write';
+
+const E = DagsterEventType;
+
+/** Reads `n` events from an iterator. */
+async function take(iterator: AsyncIterator<WatchedEvent>, n: number): Promise<WatchedEvent[]> {
+  const out: WatchedEvent[] = [];
+  while (out.length < n) {
+    const next = await iterator.next();
+    if (next.done) break;
+    out.push(next.value);
+  }
+  return out;
+}
+
+const messages = (events: WatchedEvent[]): string[] => events.map((e) => e.record.eventLogEntry.message);
+
+describe('watchRunEvents', () => {
+  it('yields stored events after the cursor, then new ones as they are stored, once each and in order', async () => {
+    const ops = createFakeOps();
+    ops.events.repeatInWatch = true;
+    await handleNewEvent(ops, logEntry('r1', 'zero'));
+    await handleNewEvent(ops, logEntry('r1', 'one'));
+    await handleNewEvent(ops, logEntry('r2', 'elsewhere'));
+
+    const controller = new AbortController();
+    const iterator = watchRunEvents(ops, 'r1', { after: EventLogCursor.fromStorageId(1).toString(), signal: controller.signal })[Symbol.asyncIterator]();
+    const first = await take(iterator, 1);
+    expect(messages(first)).toEqual(['one']);
+    expect(first[0]!.cursor).toBe(EventLogCursor.fromStorageId(2).toString());
+
+    const later = take(iterator, 2);
+    await handleNewEvent(ops, logEntry('r1', 'two'));
+    await handleNewEvent(ops, logEntry('r1', 'three'));
+    expect(messages(await later)).toEqual(['two', 'three']);
+
+    const pending = iterator.next();
+    controller.abort();
+    expect(await pending).toEqual({ done: true, value: undefined });
+  });
+
+  it('takes a storage id as the cursor, and yields nothing for an aborted signal', async () => {
+    const ops = createFakeOps();
+    for (const m of ['a', 'b', 'c']) await handleNewEvent(ops, logEntry('r1', m));
+    const controller = new AbortController();
+    const iterator = watchRunEvents(ops, 'r1', { after: 2, signal: controller.signal })[Symbol.asyncIterator]();
+    expect(messages(await take(iterator, 1))).toEqual(['c']);
+    controller.abort();
+    expect((await iterator.next()).done).toBe(true);
+
+    const seen: WatchedEvent[] = [];
+    for await (const event of watchRunEvents(ops, 'r1', { signal: AbortSignal.abort() })) seen.push(event);
+    expect(seen).toEqual([]);
+  });
+
+  it('with untilRunEnds, ends after the run’s terminal event', async () => {
+    const ops = createFakeOps();
+    ops.runs.add(new DagsterRun({ jobName: 'etl', runId: 'r1', status: DagsterRunStatus.STARTING }));
+    const collected = (async () => {
+      const seen: string[] = [];
+      for await (const event of watchRunEvents(ops, 'r1', { untilRunEnds: true })) seen.push(event.record.eventLogEntry.dagsterEventType ?? 'log');
+      return seen;
+    })();
+    await handleNewEvent(ops, eventEntry('r1', E.RUN_START));
+    await handleNewEvent(ops, logEntry('r1', 'working'));
+    await handleNewEvent(ops, eventEntry('r1', E.RUN_FAILURE));
+    await handleNewEvent(ops, logEntry('r1', 'after the end'));
+    expect(await collected).toEqual([E.RUN_START, 'log', E.RUN_FAILURE]);
+  });
+
+  it('with untilRunEnds on an ended run, yields what is stored after the cursor and ends', async () => {
+    const ops = createFakeOps();
+    ops.runs.add(new DagsterRun({ jobName: 'etl', runId: 'r1', status: DagsterRunStatus.STARTED }));
+    await handleNewEvent(ops, eventEntry('r1', E.RUN_SUCCESS));
+    await handleNewEvent(ops, logEntry('r1', 'cleanup 1'));
+    await handleNewEvent(ops, logEntry('r1', 'cleanup 2'));
+    expect(ops.runs.runs.get('r1')!.status).toBe(DagsterRunStatus.SUCCESS);
+
+    const seen: WatchedEvent[] = [];
+    // The terminal event (storage id 1) is before the cursor: the stream must still end.
+    for await (const event of watchRunEvents(ops, 'r1', { after: 1, untilRunEnds: true })) seen.push(event);
+    expect(messages(seen)).toEqual(['cleanup 1', 'cleanup 2']);
+    expect(seen.map((e) => e.cursor)).toEqual([EventLogCursor.fromStorageId(2).toString(), EventLogCursor.fromStorageId(3).toString()]);
+  });
+
+  it('rejects a malformed cursor with InvalidCursorError before reading', async () => {
+    const ops = createFakeOps();
+    const iterator = watchRunEvents(ops, 'r1', { after: 'not a cursor!' })[Symbol.asyncIterator]();
+    await expect(iterator.next()).rejects.toThrow(InvalidCursorError);
+    expect(ops.events.calls).toEqual([]);
+  });
+});
+
+describe('watchEventLogs / endWatchEventLogs', () => {
+  it('calls back for new events after the cursor until the watch ends', async () => {
+    const ops = createFakeOps();
+    await handleNewEvent(ops, logEntry('r1', 'old'));
+    const seen: [string, string][] = [];
+    const cb = (entry: EventLogEntry, cursor: string): void => void seen.push([entry.userMessage, cursor]);
+    watchEventLogs(ops, 'r1', EventLogCursor.fromStorageId(1).toString(), cb);
+
+    await handleNewEvent(ops, logEntry('r1', 'new'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(seen).toEqual([['new', EventLogCursor.fromStorageId(2).toString()]]);
+
+    endWatchEventLogs(ops, 'r1', cb);
+    await handleNewEvent(ops, logEntry('r1', 'unseen'));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(seen).toHaveLength(1);
+  });
+});

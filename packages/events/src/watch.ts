@@ -1,0 +1,103 @@
+import type { EventHandlerFn, WatchedEvent, WatchOptions } from '@inst/storage';
+import { DagsterEventType, EventLogCursor, type EventLogRecord } from '@inst/types';
+import type { EventsInstanceOps } from './ops';
+
+/**
+ * Calls `cb(entry, cursor)` for each new event of the run after `cursor` until `endWatchEventLogs` (the event log
+ * storage's callback watch).
+ */
+export function watchEventLogs(ops: Pick<EventsInstanceOps, 'eventLogStorage'>, runId: string, cursor: string | null | undefined, cb: EventHandlerFn): void {
+  ops.eventLogStorage.watch(runId, cursor, cb);
+}
+
+/** Stops a callback registered with `watchEventLogs`. */
+export function endWatchEventLogs(ops: Pick<EventsInstanceOps, 'eventLogStorage'>, runId: string, cb: EventHandlerFn): void {
+  ops.eventLogStorage.endWatch(runId, cb);
+}
+
+/** Options of {@link watchRunEvents}. */
+export interface WatchRunEventsOptions extends WatchOptions {
+  /** End after the run's RUN_SUCCESS, RUN_FAILURE or RUN_CANCELED event (at once, after the stored events, if it has ended). */
+  untilRunEnds?: boolean;
+}
+
+const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE, DagsterEventType.RUN_CANCELED]);
+
+/** Page size when reading the stored events of a run that has already ended. */
+const DRAIN_PAGE_SIZE = 1000;
+
+/**
+ * The run's events after `after` (a cursor string or a storage id; from the start when absent) as they are stored,
+ * each once and in order, with the cursor to resume after it. Ends quietly when `signal` aborts, or with
+ * `untilRunEnds` after the run's terminal event. Built on the event log storage's `watch`.
+ */
+export async function* watchRunEvents(
+  ops: Pick<EventsInstanceOps, 'eventLogStorage' | 'getRunById'>,
+  runId: string,
+  options: WatchRunEventsOptions = {},
+): AsyncGenerator<WatchedEvent, void, undefined> {
+  const { after, signal, untilRunEnds = false } = options;
+  if (signal?.aborted) return;
+  // Parsed first, so a bad cursor fails before anything is read. Storage ids only grow within a run, so anything
+  // at or below the last one yielded is a repeat.
+  let lastStorageId = storageIdOf(after);
+
+  // Our own controller: it follows the caller's signal, and stops the storage's watch when we end first.
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (untilRunEnds) {
+      const run = await ops.getRunById(runId);
+      // An ended run's terminal event may lie before the cursor: read what is stored and stop, rather than wait.
+      if (run?.isFinished) {
+        yield* storedEventsAfter(ops, runId, after, controller.signal);
+        return;
+      }
+    }
+    for await (const watched of ops.eventLogStorage.watch(runId, { after, signal: controller.signal })) {
+      if (controller.signal.aborted) return;
+      if (watched.record.storageId <= lastStorageId) continue;
+      lastStorageId = watched.record.storageId;
+      yield watched;
+      if (untilRunEnds && isTerminal(watched.record)) return;
+    }
+  } catch (error) {
+    // A storage may end its watch with an AbortError; for us an abort is the normal end.
+    if (!controller.signal.aborted) throw error;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    controller.abort();
+  }
+}
+
+async function* storedEventsAfter(
+  ops: Pick<EventsInstanceOps, 'eventLogStorage'>,
+  runId: string,
+  after: WatchOptions['after'],
+  signal: AbortSignal,
+): AsyncGenerator<WatchedEvent, void, undefined> {
+  let cursor = typeof after === 'number' ? EventLogCursor.fromStorageId(after).toString() : (after ?? null);
+  for (;;) {
+    const page = await ops.eventLogStorage.getRecordsForRun(runId, cursor, undefined, DRAIN_PAGE_SIZE, true);
+    for (const record of page.records) {
+      if (signal.aborted) return;
+      yield { record, cursor: EventLogCursor.fromStorageId(record.storageId).toString() };
+    }
+    if (!page.hasMore || page.records.length === 0) return;
+    cursor = page.cursor;
+  }
+}
+
+function isTerminal(record: EventLogRecord): boolean {
+  const type = record.eventLogEntry.dagsterEvent?.eventType;
+  return type !== undefined && TERMINAL_EVENT_TYPES.has(type);
+}
+
+/** The storage id a cursor points at; -Infinity when there is none or it is an offset cursor. */
+function storageIdOf(after: WatchOptions['after']): number {
+  if (after === null || after === undefined) return -Infinity;
+  if (typeof after === 'number') return after;
+  const cursor = EventLogCursor.parse(after);
+  return cursor.isIdCursor() ? cursor.storageId() : -Infinity;
+}
