@@ -7,7 +7,8 @@
  */
 
 export type { RunResult, SqlDialect, SqlDriver, SqlExecutor, TransactionOptions } from './driver.js';
-export { isUniqueViolation, toPostgresPlaceholders, tryRun } from './driver.js';
+export { isUniqueViolation, tryRun } from './driver.js';
+export { toPostgresPlaceholders } from './placeholders.js';
 
 export { fromSqlBoolean, fromSqlTimestamp, toSqlParam, toSqlParams, toSqlTimestamp } from './values.js';
 
@@ -62,11 +63,15 @@ export {
   stampRevision,
 } from './introspect.js';
 
-export type { DataMigration, DataMigrationContext } from './data-migrations.js';
+export type { DataMigration, DataMigrationContext, RunDataMigrationsOptions, RunTimes } from './data-migrations.js';
 export {
   BACKFILL_ID_TAG,
+  backfillEndTimestampMigration,
+  backfillJobNameAndTagsMigration,
+  RUN_REQUIRED_DATA_MIGRATIONS,
   runBackfillIdMigration,
   runDataMigrations,
+  runStartEndMigration,
   SERDES_DATA_MIGRATION_NAMES,
   SQL_DATA_MIGRATIONS,
 } from './data-migrations.js';
@@ -80,3 +85,8 @@ export {
   migrationRequiredMessage,
   upgradeSchema,
 } from './migrate.js';
+
+export { SqlScheduleStorage, type SqlScheduleStorageOptions } from './storages/schedule-storage.js';
+export { SqlRunStorage, type SqlRunStorageOptions } from './storages/run-storage.js';
+
+export * from './storages/event-log/index.js';

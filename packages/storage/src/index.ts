@@ -1,1 +1,5 @@
-export {};
+export type { AlembicVersion, MigrationOptions, PaginatedResults, PrintFn, StorageLifecycle } from './common';
+export type { JobBucket, RunStorage, TagBucket } from './run-storage';
+export type { EventHandlerFn, EventLogStorage, EventTypeSelection, WatchOptions, WatchedEvent } from './event-log-storage';
+export type { ScheduleStorage } from './schedule-storage';
+export * from './domain/index';

@@ -1,0 +1,124 @@
+import { InvariantViolationError } from '@inst/errors';
+import type { SqlDialect, SqlDriver, SqlExecutor } from '../../driver.js';
+
+/**
+ * Where an event log lives. Either one database holding everything with global storage ids
+ * (Postgres, or one SQLite file), or run-sharded as Dagster's default SQLite storage: each run's
+ * events in a database of their own, and an index database holding asset bookkeeping, checks,
+ * dynamic partitions, concurrency and copies of asset and run-status events (facts §6.2).
+ */
+export interface EventLogConnections {
+  readonly dialect: SqlDialect;
+  /** True when each run has its own database (storage ids of run and cross-run queries then differ). */
+  readonly isRunSharded: boolean;
+  /** False for in-memory databases. */
+  readonly isPersistent: boolean;
+  /**
+   * Names the database(s) for in-process wake-ups: storages opened on the same home (or the same
+   * Postgres database) in one process share it, so a write through one wakes watchers of the other.
+   */
+  readonly identity: string;
+  /** The index database (the only one when not run-sharded). */
+  readonly index: SqlExecutor;
+  /** The database holding a run's events (`''` for runless events); the index when not run-sharded. */
+  forRun(runId: string): Promise<SqlExecutor>;
+  /** The database holding a run's events if there is one, without creating it (reads of unknown runs). */
+  readRun(runId: string): Promise<SqlExecutor | null>;
+  /** Run ids that have a database of their own (empty when not run-sharded). */
+  runIds(): Promise<string[]>;
+  /** Deletes a run's database (no-op when not run-sharded). */
+  dropRun(runId: string): Promise<void>;
+  /**
+   * Called in the writing transaction after each event row is inserted into its run's database,
+   * e.g. for Postgres' `NOTIFY run_events` (Python readers rely on it).
+   */
+  afterStore?(tx: SqlExecutor, runId: string, storageId: number): Promise<void>;
+  /**
+   * A cheap check whether another process may have written the run's events since the last call
+   * (SQLite: `PRAGMA data_version` of the run's shard). Without one, watchers re-query on each poll.
+   */
+  changeProbe?(runId: string): RunChangeProbe;
+  /** Releases what the connections own. */
+  close(): Promise<void>;
+}
+
+/** See {@link EventLogConnections.changeProbe}. */
+export interface RunChangeProbe {
+  /** True when the run's database may have changed since the previous call (and on the first). */
+  changed(): Promise<boolean>;
+}
+
+/** Options of {@link singleDatabaseEventLogConnections}. */
+export interface SingleDatabaseOptions {
+  /** Identity for in-process wake-ups; storages on the same database should pass the same. */
+  readonly identity: string;
+  readonly isPersistent?: boolean;
+  /** Close the driver on {@link EventLogConnections.close}. Default false: the caller owns it. */
+  readonly closeDriver?: boolean;
+  readonly afterStore?: EventLogConnections['afterStore'];
+  readonly changeProbe?: EventLogConnections['changeProbe'];
+}
+
+/** Connections to one database with global storage ids (Postgres, a consolidated SQLite file). */
+export function singleDatabaseEventLogConnections(driver: SqlDriver, options: SingleDatabaseOptions): EventLogConnections {
+  return {
+    dialect: driver.dialect,
+    isRunSharded: false,
+    isPersistent: options.isPersistent ?? true,
+    identity: options.identity,
+    index: driver,
+    forRun: () => Promise.resolve(driver),
+    readRun: () => Promise.resolve(driver),
+    runIds: () => Promise.resolve([]),
+    dropRun: () => Promise.resolve(),
+    ...(options.afterStore ? { afterStore: options.afterStore } : {}),
+    ...(options.changeProbe ? { changeProbe: options.changeProbe } : {}),
+    close: () => (options.closeDriver ? driver.close() : Promise.resolve()),
+  };
+}
+
+/** The executors of one write: each run's database, and the index (only when asked for). */
+export interface WriteScope {
+  forRun(runId: string): SqlExecutor;
+  readonly index: SqlExecutor | null;
+}
+
+/**
+ * Runs `fn` in one transaction over the databases it writes: the run databases of `runIds` and,
+ * when `withIndex`, the index. Sharded, these are nested transactions taken in one global order
+ * (shards by run id, then the index), so concurrent writers never wait on each other in a cycle,
+ * and an error anywhere rolls every one of them back.
+ */
+export async function inWriteTransaction<T>(
+  connections: EventLogConnections,
+  runIds: Iterable<string>,
+  withIndex: boolean,
+  fn: (scope: WriteScope) => Promise<T>,
+): Promise<T> {
+  if (!connections.isRunSharded) {
+    return connections.index.transaction((tx) => fn({ forRun: () => tx, index: withIndex ? tx : null }));
+  }
+  const ordered = [...new Set(runIds)].sort();
+  const open = new Map<string, SqlExecutor>();
+  const scope: WriteScope = {
+    forRun(runId) {
+      const tx = open.get(runId);
+      if (!tx) throw new InvariantViolationError(`no transaction open on the shard of run ${JSON.stringify(runId)}`);
+      return tx;
+    },
+    index: null,
+  };
+  const step = async (i: number): Promise<T> => {
+    if (i < ordered.length) {
+      const runId = ordered[i]!;
+      const db = await connections.forRun(runId);
+      return db.transaction(async (tx) => {
+        open.set(runId, tx);
+        return step(i + 1);
+      });
+    }
+    if (!withIndex) return fn(scope);
+    return connections.index.transaction((tx) => fn({ ...scope, index: tx }));
+  };
+  return step(0);
+}

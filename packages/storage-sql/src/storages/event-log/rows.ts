@@ -1,0 +1,123 @@
+import { CorruptRowError, InvalidArgumentError } from '@inst/errors';
+import { deserializeValue, serializeValue } from '@inst/serdes';
+import { DagsterEventType, EventLogEntry, EventLogRecord } from '@inst/types';
+import type { SqlDialect, SqlExecutor } from '../../driver.js';
+import { toSqlTimestamp } from '../../values.js';
+
+/*
+ * The `event_logs` row of an entry (facts §6.2), reading rows back, and small SQL helpers shared
+ * by the event-log modules.
+ */
+
+/** The columns of an `event_logs` row, in insert order. */
+const EVENT_COLUMNS = 'run_id, event, dagster_event_type, "timestamp", step_key, asset_key, "partition"';
+
+/** An `event_logs` row as bound parameters, in {@link EVENT_COLUMNS} order. */
+export type EventRow = readonly [
+  runId: string,
+  event: string,
+  dagsterEventType: string | null,
+  timestamp: string,
+  stepKey: string | null,
+  assetKey: string | null,
+  partition: string | null,
+];
+
+/** Dagster's `_event_to_row`: the serialized entry and the columns extracted for queries. */
+export function eventRow(entry: EventLogEntry): EventRow {
+  const event = entry.dagsterEvent;
+  return [
+    entry.runId,
+    serializeValue(entry),
+    event?.eventTypeValue ?? null,
+    toSqlTimestamp(entry.timestamp),
+    event ? event.stepKey : entry.stepKey,
+    event?.assetKey?.toString() ?? null,
+    event?.partition || null,
+  ];
+}
+
+/** Rows per multi-row INSERT: well under SQLite's 32766 bound parameters. */
+const INSERT_CHUNK = 500;
+
+/** `?, ?, ?` for `n` values. */
+export function placeholders(n: number): string {
+  return Array.from({ length: n }, () => '?').join(', ');
+}
+
+/**
+ * Inserts event rows (multi-row INSERTs) and returns their storage ids in row order. The ids one
+ * statement assigns ascend in VALUES order on both dialects; sorting the RETURNING rows makes the
+ * pairing independent of the order they come back in.
+ */
+export async function insertEventRows(tx: SqlExecutor, rows: readonly EventRow[]): Promise<number[]> {
+  const ids: number[] = [];
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+    const chunk = rows.slice(start, start + INSERT_CHUNK);
+    const values = chunk.map(() => `(${placeholders(7)})`).join(', ');
+    const returned = await tx.all<{ id: number | bigint }>(`INSERT INTO event_logs (${EVENT_COLUMNS}) VALUES ${values} RETURNING id`, chunk.flat());
+    ids.push(...returned.map((r) => Number(r.id)).sort((a, b) => a - b));
+  }
+  return ids;
+}
+
+/** Reads a stored entry; a row that does not hold one is a {@link CorruptRowError}. */
+export function parseEntry(json: string, table: string, rowId: number): EventLogEntry {
+  try {
+    return deserializeValue(json, { as: EventLogEntry }) as EventLogEntry;
+  } catch (cause) {
+    throw new CorruptRowError(table, rowId, { cause });
+  }
+}
+
+/** Receives warnings about rows skipped while reading (Dagster's `logging.warning`). */
+export interface EventLogLogger {
+  warn(message: string): void;
+}
+
+/**
+ * Reads `event_logs` rows for cross-run queries, skipping with a warning the rows that are not
+ * JSON or not an EventLogEntry, as Dagster does.
+ */
+export function recordsSkippingBadRows(rows: readonly { id: number | bigint; event: string }[], logger: EventLogLogger): EventLogRecord[] {
+  const records: EventLogRecord[] = [];
+  for (const row of rows) {
+    const id = Number(row.id);
+    let value: unknown;
+    try {
+      value = deserializeValue(row.event);
+    } catch {
+      logger.warn(`Could not parse event record id \`${id}\`.`);
+      continue;
+    }
+    if (!(value instanceof EventLogEntry)) {
+      logger.warn(`Could not resolve event record as EventLogEntry for id \`${id}\`.`);
+      continue;
+    }
+    records.push(new EventLogRecord({ storageId: id, eventLogEntry: value }));
+  }
+  return records;
+}
+
+/** One event type or several, as the stored values (`PIPELINE_SUCCESS` for RUN_SUCCESS). */
+export function eventTypeValues(selection: DagsterEventType | Iterable<DagsterEventType> | null | undefined): string[] {
+  if (selection === null || selection === undefined) return [];
+  const values = typeof selection === 'string' ? [selection] : [...selection];
+  const known = new Set<string>(Object.values(DagsterEventType));
+  for (const value of values) if (!known.has(value)) throw new InvalidArgumentError(`${String(value)} is not a DagsterEventType`);
+  return values;
+}
+
+/** `LIMIT … OFFSET …`: SQLite needs a LIMIT for an OFFSET (-1 is none); Postgres takes `LIMIT ALL`. */
+export function limitOffsetSql(dialect: SqlDialect, limit: number | null, offset: number | null): { sql: string; params: number[] } {
+  if (offset === null || offset <= 0) return limit === null ? { sql: '', params: [] } : { sql: ' LIMIT ?', params: [limit] };
+  if (limit === null) return { sql: dialect === 'sqlite' ? ' LIMIT -1 OFFSET ?' : ' OFFSET ?', params: [offset] };
+  return { sql: ' LIMIT ? OFFSET ?', params: [limit, offset] };
+}
+
+/** A positive limit, or null for none (Dagster treats 0 / None as no limit). */
+export function optionalLimit(limit: number | null | undefined): number | null {
+  if (limit === null || limit === undefined || limit === 0) return null;
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new InvalidArgumentError(`limit must be a non-negative integer, got ${limit}`);
+  return limit;
+}

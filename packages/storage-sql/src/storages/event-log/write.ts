@@ -1,0 +1,151 @@
+import { InvalidArgumentError } from '@inst/errors';
+import { ASSET_CHECK_EVENTS, ASSET_EVENTS, DagsterEventType, EVENT_TYPE_TO_PIPELINE_RUN_STATUS, EventLogEntry } from '@inst/types';
+import { storeAssetEvent, storeAssetEventTags } from './assets.js';
+import { storeAssetCheckEvent } from './checks.js';
+import { freeConcurrencySlots } from './concurrency.js';
+import type { EventLogContext } from './context.js';
+import { eventRow, insertEventRows, placeholders } from './rows.js';
+
+/*
+ * The write paths: storing events (facts §6.2), deleting a run's events, wiping everything.
+ */
+
+const E = DagsterEventType;
+
+/** What storing an entry involves beyond its row in the run's database. */
+function roleOf(entry: EventLogEntry): { asset: boolean; check: boolean; runStatus: boolean } {
+  const event = entry.dagsterEvent;
+  if (!event) return { asset: false, check: false, runStatus: false };
+  const type = event.eventType;
+  return {
+    asset: ASSET_EVENTS.has(type) && event.assetKey !== null,
+    check: ASSET_CHECK_EVENTS.has(type),
+    runStatus: EVENT_TYPE_TO_PIPELINE_RUN_STATUS.has(type),
+  };
+}
+
+/**
+ * Stores events, all in one transaction (see `inWriteTransaction`): each event's row in its run's
+ * database; for asset events, the `asset_keys` upsert and indexed tags (on run-sharded storage
+ * against a copy of the row in the index, with the index's id); check executions; and, run-sharded,
+ * copies of run-status events in the index. Rows are inserted with multi-row INSERTs; when every
+ * event is a materialization, or every one an observation, `asset_keys` is upserted from the last
+ * event of each asset only (the same end state as one upsert per event).
+ */
+export async function storeEvents(ctx: EventLogContext, entries: readonly EventLogEntry[]): Promise<void> {
+  for (const entry of entries) {
+    if (!(entry instanceof EventLogEntry)) throw new InvalidArgumentError('storeEvent expects EventLogEntry values');
+  }
+  if (entries.length === 0) return;
+  const roles = entries.map(roleOf);
+  const sharded = ctx.isRunSharded;
+  const withIndex = roles.some((role) => role.asset || role.check || (sharded && role.runStatus));
+  const schema = await ctx.schema();
+  // Serialize before any transaction opens: an unserializable event fails with nothing written.
+  const rows = entries.map(eventRow);
+  const runIds = [...new Set(entries.map((entry) => entry.runId))];
+
+  await ctx.write(runIds, withIndex, async (scope) => {
+    // Each run's rows, in input order, into its database.
+    const runStorageIds = new Array<number>(entries.length);
+    for (const runId of runIds) {
+      const positions = entries.flatMap((entry, i) => (entry.runId === runId ? [i] : []));
+      const tx = scope.forRun(runId);
+      const ids = await insertEventRows(tx, positions.map((i) => rows[i]!));
+      positions.forEach((position, k) => (runStorageIds[position] = ids[k]!));
+      if (ctx.connections.afterStore) for (const id of ids) await ctx.connections.afterStore(tx, runId, id);
+    }
+    const index = scope.index;
+    if (!index) return;
+
+    // Asset events get their index id: a mirrored row when run-sharded, else the run row's id.
+    const assetPositions = roles.flatMap((role, i) => (role.asset ? [i] : []));
+    const indexIds = new Map<number, number>();
+    if (sharded) {
+      const mirrored = roles.flatMap((role, i) => (role.asset || role.runStatus ? [i] : []));
+      const ids = await insertEventRows(index, mirrored.map((i) => rows[i]!));
+      mirrored.forEach((position, k) => indexIds.set(position, ids[k]!));
+    } else {
+      for (const position of assetPositions) indexIds.set(position, runStorageIds[position]!);
+    }
+
+    const types = new Set(assetPositions.map((i) => entries[i]!.dagsterEvent!.eventType));
+    const lastPerAssetOnly = assetPositions.length === entries.length && types.size === 1 && (types.has(E.ASSET_MATERIALIZATION) || types.has(E.ASSET_OBSERVATION));
+    const upserts = lastPerAssetOnly ? lastOfEachAsset(entries, assetPositions) : assetPositions;
+    for (const position of upserts) await storeAssetEvent(index, schema, entries[position]!, indexIds.get(position)!);
+    await storeAssetEventTags(index, schema, assetPositions.map((i) => entries[i]!), assetPositions.map((i) => indexIds.get(i)!));
+
+    for (let i = 0; i < entries.length; i++) {
+      if (roles[i]!.check) await storeAssetCheckEvent(index, schema, entries[i]!, sharded ? null : runStorageIds[i]!);
+    }
+  });
+  ctx.notifyWritten(runIds);
+}
+
+/** The position of the last event of each asset, in input order. */
+function lastOfEachAsset(entries: readonly EventLogEntry[], positions: readonly number[]): number[] {
+  const last = new Map<string, number>();
+  for (const position of positions) last.set(entries[position]!.dagsterEvent!.assetKey!.toString(), position);
+  return [...last.values()].sort((a, b) => a - b);
+}
+
+/**
+ * Deletes a run's events, the indexed tags of its asset events and (run-sharded) their index
+ * copies, and frees the run's concurrency slots — shard and index in nested transactions.
+ */
+export async function deleteEvents(ctx: EventLogContext, runId: string): Promise<void> {
+  const schema = await ctx.schema();
+  const exists = await ctx.connections.readRun(runId);
+  const runIds = exists && ctx.isRunSharded ? [runId] : [];
+  await ctx.write(runIds, true, async (scope) => {
+    const index = scope.index!;
+    const databases = ctx.isRunSharded && exists ? [scope.forRun(runId), index] : [index];
+    for (const db of databases) {
+      const assetEvents = await db.all<{ id: number | bigint }>('SELECT id FROM event_logs WHERE run_id = ? AND dagster_event_type IN (?, ?)', [
+        runId,
+        E.ASSET_MATERIALIZATION,
+        E.ASSET_OBSERVATION,
+      ]);
+      await db.run('DELETE FROM event_logs WHERE run_id = ?', [runId]);
+      if (db === index && schema.assetEventTags && assetEvents.length > 0) {
+        for (let start = 0; start < assetEvents.length; start += 500) {
+          const chunk = assetEvents.slice(start, start + 500).map((row) => row.id);
+          await db.run(`DELETE FROM asset_event_tags WHERE event_id IN (${placeholders(chunk.length)})`, chunk);
+        }
+      }
+    }
+    if (schema.concurrencySlots) await freeConcurrencySlots(index, runId);
+  });
+}
+
+/** Tables of the index database a wipe empties (when present). */
+const WIPED_TABLES = [
+  'event_logs',
+  'asset_keys',
+  'asset_event_tags',
+  'dynamic_partitions',
+  'concurrency_limits',
+  'concurrency_slots',
+  'pending_steps',
+  'asset_check_executions',
+] as const;
+
+/** Clears the event log: every run database goes (run-sharded), and the index tables are emptied. */
+export async function wipe(ctx: EventLogContext): Promise<void> {
+  if (ctx.isRunSharded) for (const runId of await ctx.connections.runIds()) await ctx.connections.dropRun(runId);
+  const schema = await ctx.schema();
+  const present: Record<(typeof WIPED_TABLES)[number], boolean> = {
+    event_logs: true,
+    asset_keys: true,
+    asset_event_tags: schema.assetEventTags,
+    dynamic_partitions: schema.dynamicPartitions,
+    concurrency_limits: schema.concurrencyLimits,
+    concurrency_slots: schema.concurrencySlots,
+    pending_steps: schema.concurrencySlots,
+    asset_check_executions: schema.assetCheckExecutions,
+  };
+  await ctx.index.transaction(async (tx) => {
+    for (const table of WIPED_TABLES) if (present[table]) await tx.run(`DELETE FROM ${table}`);
+  });
+}
+

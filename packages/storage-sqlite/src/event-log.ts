@@ -1,0 +1,85 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { SqlEventLogStorage, type EventLogConnections, type RunChangeProbe, type SqlEventLogStorageOptions } from '@inst/storage-sql';
+import type { SqlExecutor } from '@inst/storage-sql';
+import { openSqliteLayout, type SqliteLayout, type SqliteLayoutOptions } from './layout.js';
+
+/*
+ * Dagster's default SQLite event log: one shard per run under `history/runs/`, the index shard
+ * `history/runs/index.db` (facts §2, §6.2), over a {@link SqliteLayout}.
+ */
+
+/** Layouts opened on the same home in this process share an identity, so their storages wake each other's watchers. */
+const identities = new WeakMap<SqliteLayout, string>();
+
+function identityOf(layout: SqliteLayout): string {
+  let identity = identities.get(layout);
+  if (!identity) {
+    identity = layout.home === null ? `sqlite-memory:${randomUUID()}` : `sqlite:${realpathSync(layout.home)}`;
+    identities.set(layout, identity);
+  }
+  return identity;
+}
+
+/** Options of {@link sqliteEventLogConnections}. */
+export interface SqliteEventLogConnectionsOptions {
+  /** Close the layout when the connections close. Default false: the caller owns it. */
+  readonly closeLayout?: boolean;
+}
+
+/**
+ * The run-sharded connections of a layout. Another process's writes to a run are noticed with
+ * `PRAGMA data_version` on the run's shard, which changes when another connection commits to it.
+ */
+export function sqliteEventLogConnections(layout: SqliteLayout, options: SqliteEventLogConnectionsOptions = {}): EventLogConnections {
+  const hasShard = (runId: string): boolean => (layout.paths === null ? layout.shardIds().includes(runId) : existsSync(layout.paths.shard(runId)));
+  return {
+    dialect: 'sqlite',
+    isRunSharded: true,
+    isPersistent: !layout.inMemory,
+    identity: identityOf(layout),
+    index: layout.index,
+    forRun: (runId) => layout.shard(runId),
+    readRun: async (runId): Promise<SqlExecutor | null> => (hasShard(runId) ? layout.shard(runId) : null),
+    runIds: () => Promise.resolve(layout.shardIds()),
+    dropRun: (runId) => layout.dropShard(runId),
+    changeProbe(runId): RunChangeProbe {
+      // In memory only this process writes, and it wakes its watchers itself.
+      if (layout.inMemory) return { changed: () => Promise.resolve(false) };
+      let last: number | undefined;
+      let existed = false;
+      return {
+        async changed() {
+          if (!hasShard(runId)) return false;
+          if (!existed) {
+            existed = true;
+            return true;
+          }
+          const row = await (await layout.shard(runId)).get<{ data_version: number }>('PRAGMA data_version');
+          const changed = row?.data_version !== last;
+          last = row?.data_version;
+          return changed;
+        },
+      };
+    },
+    close: () => (options.closeLayout ? layout.close() : Promise.resolve()),
+  };
+}
+
+/** Options of {@link openSqliteEventLogStorage}. */
+export interface SqliteEventLogStorageOptions extends SqlEventLogStorageOptions {
+  /** Options of the layout opened for a home (ignored when a layout is passed). */
+  readonly layout?: SqliteLayoutOptions;
+}
+
+/**
+ * Dagster's SQLite event log storage under an instance home (or `':memory:'`), or over an
+ * already open layout shared with the other storages. A layout it opens itself is closed on
+ * dispose; a passed one is left to its owner.
+ */
+export async function openSqliteEventLogStorage(homeOrLayout: string | SqliteLayout, options: SqliteEventLogStorageOptions = {}): Promise<SqlEventLogStorage> {
+  const { layout: layoutOptions, ...storageOptions } = options;
+  const owned = typeof homeOrLayout === 'string';
+  const layout = owned ? await openSqliteLayout(homeOrLayout, layoutOptions) : homeOrLayout;
+  return new SqlEventLogStorage(sqliteEventLogConnections(layout, { closeLayout: owned }), storageOptions);
+}

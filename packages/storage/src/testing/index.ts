@@ -1,0 +1,7 @@
+/**
+ * Conformance suites: one per storage contract. A backend runs them with a factory of fresh storages,
+ * e.g. `describeRunStorage('sqlite memory', { create: () => …, capabilities: {…} })`.
+ */
+export { describeScheduleStorage, type ScheduleStorageCapabilities, type ScheduleStorageSuiteOptions } from './schedule-storage-suite';
+export { describeRunStorage, type RunStorageCapabilities, type RunStorageSuiteOptions } from './run-storage-suite';
+export { describeEventLogStorage, type EventLogStorageCapabilities, type EventLogStorageSuiteOptions, type RawSql } from './event-log-storage-suite';
