@@ -36,6 +36,8 @@ export interface RunCoordinator {
   cancelRun(runId: string): Promise<boolean>;
   /** The daemon this coordinator relies on, if any. */
   readonly requiredDaemonType?: string | null;
+  /** Called once by the instance that owns the coordinator (Dagster's `register_instance`). */
+  registerInstance?(instance: RunCoordinatorInstance): void;
   /** Frees resources when the instance is disposed. */
   dispose?(): void | Promise<void>;
 }
@@ -65,6 +67,8 @@ export interface RunLauncher {
   launchRun(context: LaunchRunContext): Promise<void>;
   /** Stops a run's execution; false if it was not running here (or had already ended). */
   terminate(runId: string): Promise<boolean>;
+  /** Called once by the instance that owns the launcher (Dagster's `register_instance`). */
+  registerInstance?(instance: RunWorkerInstance): void;
   /** Whether {@link RunLauncher.resumeRun} is supported (required for run monitoring with resume attempts). */
   readonly supportsResumeRun: boolean;
   /** Starts a new worker for a run whose worker died. */

@@ -1,0 +1,78 @@
+import { dirname, join, resolve } from 'node:path';
+import { ConfigError, NotSupportedError } from '@inst/errors';
+import type { StorageConfig } from '@inst/settings';
+import type { EventLogStorage, RunStorage, ScheduleStorage } from '@inst/storage';
+import { openSqliteStorages } from '@inst/storage-sqlite';
+
+/** The storages of one instance and how to close what they share. */
+export interface OpenedStorages {
+  readonly runStorage: RunStorage;
+  readonly eventLogStorage: EventLogStorage;
+  readonly scheduleStorage: ScheduleStorage | undefined;
+  dispose(): Promise<void>;
+}
+
+export type StorageTarget = { kind: 'memory' } | { kind: 'config'; home: string; storage: StorageConfig };
+
+/** Opens the storages a config selects: Dagster's SQLite layout by default, in memory for ephemeral instances. */
+export async function openStorages(target: StorageTarget): Promise<OpenedStorages> {
+  if (target.kind === 'memory') {
+    const storages = await openSqliteStorages(':memory:');
+    return { ...storages, scheduleStorage: undefined };
+  }
+  const { home, storage } = target;
+  switch (storage.kind) {
+    case 'default':
+      return openSqliteStorages(home);
+    case 'sqlite':
+      return openSqliteStorages(resolve(home, storage.baseDir));
+    case 'legacy':
+      return openSqliteStorages(legacySqliteHome(home, storage));
+    case 'postgres':
+      throw new NotSupportedError('Postgres storage is not available yet in this version of @inst/core');
+    case 'mysql':
+      throw new NotSupportedError('MySQL storage is not supported by inst; use sqlite or postgres');
+    case 'custom':
+      throw new NotSupportedError(`Custom storage ${storage.storage.module}.${storage.storage.class} is not supported yet`);
+  }
+}
+
+const SQLITE_CLASSES: Record<string, string> = {
+  SqliteRunStorage: 'history',
+  SqliteEventLogStorage: join('history', 'runs'),
+  ConsolidatedSqliteEventLogStorage: join('history', 'runs'),
+  SqliteScheduleStorage: 'schedules',
+};
+
+/**
+ * Dagster's per-storage config (`run_storage: {module, class, config: {base_dir}}` …). The SQLite classes put
+ * their files under one home (`<home>/history`, `<home>/history/runs`, `<home>/schedules`); inst opens that home.
+ */
+function legacySqliteHome(home: string, storage: Extract<StorageConfig, { kind: 'legacy' }>): string {
+  const homes = new Set<string>();
+  const problems: string[] = [];
+  for (const [key, component] of [
+    ['run_storage', storage.runStorage],
+    ['event_log_storage', storage.eventLogStorage],
+    ['schedule_storage', storage.scheduleStorage],
+  ] as const) {
+    if (!component) continue;
+    const layoutDir = SQLITE_CLASSES[component.class];
+    if (!layoutDir) {
+      problems.push(`${key}.class: ${component.module}.${component.class} is not a storage inst can open`);
+      continue;
+    }
+    const baseDir = (component.config as { base_dir?: string } | undefined)?.base_dir;
+    if (baseDir === undefined) homes.add(home);
+    else {
+      const absolute = resolve(home, baseDir);
+      const expectedSuffix = layoutDir.split(/[\\/]/).length;
+      let root = absolute;
+      for (let i = 0; i < expectedSuffix; i++) root = dirname(root);
+      homes.add(join(root, layoutDir) === absolute ? root : absolute);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  if (homes.size > 1) throw new ConfigError([`run_storage/event_log_storage/schedule_storage: inst needs them under one home, got ${[...homes].join(', ')}`]);
+  return [...homes][0] ?? home;
+}
