@@ -3,7 +3,7 @@ import { describeRunStorage } from '@inst/storage/testing';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { initializeSchema } from '../migrate.js';
 import { ALL_METADATA } from '../schema/tables.js';
-import { PgTestExecutor, POSTGRES_URL, postgresAvailable } from '../test-support/postgres.js';
+import { PgTestExecutor, postgresAvailable, useScratchDatabase } from '../test-support/postgres.js';
 import { SqlRunStorage } from './run-storage.js';
 
 /*
@@ -14,24 +14,16 @@ import { SqlRunStorage } from './run-storage.js';
 const available = await postgresAvailable();
 
 describe.skipIf(!available)('SqlRunStorage on Postgres', () => {
-  const name = `inst_run_storage_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  const database = useScratchDatabase('inst_run_storage');
   let client: pg.Client;
 
   beforeAll(async () => {
-    await admin.connect();
-    // Identifiers cannot be bound; this one is built above from digits and a fixed prefix.
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${name}`;
-    client = new pg.Client({ connectionString: url.toString() });
+    client = new pg.Client({ connectionString: database.url() });
     await client.connect();
   });
 
   afterAll(async () => {
     await client?.end().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
   });
 
   describeRunStorage('Postgres', {

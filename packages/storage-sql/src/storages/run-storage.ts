@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   BackfillNotFoundError,
   DeserializationError,
-  DisposedError,
   InvalidArgumentError,
   InvalidCursorError,
   InvariantViolationError,
@@ -32,6 +31,7 @@ import {
   type RunRecord,
   type RunsFilter,
 } from '@inst/types';
+import { OwnedDriver, type OwnedDriverOptions } from './owned-driver.js';
 import { RUN_REQUIRED_DATA_MIGRATIONS, runDataMigrations, runStartEndMigration, type RunTimes } from '../data-migrations.js';
 import { isUniqueViolation, type SqlDriver, type SqlExecutor } from '../driver.js';
 import { getRevision, hasColumn, hasSecondaryIndex, hasTable } from '../introspect.js';
@@ -51,13 +51,8 @@ import { deserializeBody, readRow, rowToRun, rowToRunRecord, runStatusOf, type R
 import { all, forUpdate, get, ident, inList, insertRows, joinSql, run, sql, toNumber, whereSql, type SqlFragment } from './run-sql.js';
 
 /** Options of {@link SqlRunStorage}. */
-export interface SqlRunStorageOptions {
-  /** The database: on SQLite the layout's `runs` driver (`history/runs.db`), on Postgres the instance's pool. */
-  readonly driver: SqlDriver;
-  /** Close the driver on {@link SqlRunStorage.dispose}. Default `false`: a shared pool or layout is closed by its owner. */
-  readonly ownsDriver?: boolean;
-  /** Called once on dispose, after the driver is closed when owned (e.g. to close a SQLite layout). */
-  readonly onDispose?: () => void | Promise<void>;
+/** The database: on SQLite the layout's `runs` driver (`history/runs.db`), on Postgres the instance's pool. */
+export interface SqlRunStorageOptions extends OwnedDriverOptions {
   /**
    * Start and end time of a run from its events, for the optional `run_start_end_overwritten`
    * data migration of {@link SqlRunStorage.optimize}; without it that migration is skipped.
@@ -97,25 +92,19 @@ function checkTagMap(tags: unknown, what: string): Record<string, string> {
 export class SqlRunStorage implements RunStorage {
   readonly supportsBucketQueries = true;
 
-  readonly #driver: SqlDriver;
-  readonly #ownsDriver: boolean;
-  readonly #onDispose: (() => void | Promise<void>) | undefined;
+  readonly #owned: OwnedDriver;
   readonly #runTimes: ((runId: string) => Promise<RunTimes>) | undefined;
   /** Probes that came back true: columns, tables and built data migrations never disappear. */
   readonly #present = new Set<string>();
-  #disposed = false;
 
   constructor(options: SqlRunStorageOptions) {
-    this.#driver = options.driver;
-    this.#ownsDriver = options.ownsDriver ?? false;
-    this.#onDispose = options.onDispose;
+    this.#owned = new OwnedDriver(options, 'run storage');
     this.#runTimes = options.runTimes;
   }
 
   /** The driver, unless disposed. */
   get #db(): SqlDriver {
-    if (this.#disposed) throw new DisposedError('run storage');
-    return this.#driver;
+    return this.#owned.driver;
   }
 
   // ------------------------------------------------------------------ probes
@@ -680,17 +669,11 @@ export class SqlRunStorage implements RunStorage {
   async optimizeForWebserver(_statementTimeout: number, _poolRecycle: number, _maxOverflow?: number): Promise<void> {
     // Connection settings belong to whoever owns the driver (a Postgres pool is shared by all
     // storages); SQLite has none to tune.
-    if (this.#disposed) throw new DisposedError('run storage');
+    void this.#db;
   }
 
-  async dispose(): Promise<void> {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    try {
-      if (this.#ownsDriver) await this.#driver.close();
-    } finally {
-      await this.#onDispose?.();
-    }
+  dispose(): Promise<void> {
+    return this.#owned.dispose();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -1,4 +1,4 @@
-import { CorruptRowError, DisposedError, InvariantViolationError, StorageError } from '@inst/errors';
+import { CorruptRowError, InvariantViolationError, StorageError } from '@inst/errors';
 import { deserializeValue, serializeValue } from '@inst/serdes';
 import type { AlembicVersion, MigrationOptions, ScheduleStorage } from '@inst/storage';
 import {
@@ -20,6 +20,7 @@ import { HEAD_REVISION } from '../revisions.js';
 import { SCHEDULE_STORAGE_METADATA } from '../schema/tables.js';
 import { fromSqlTimestamp, toSqlTimestamp } from '../values.js';
 import { evaluationColumns } from './schedule-evaluations.js';
+import { OwnedDriver, type OwnedDriverOptions } from './owned-driver.js';
 import {
   OPTIONAL_SCHEDULE_DATA_MIGRATIONS,
   parseInstigatorState,
@@ -29,14 +30,8 @@ import {
 } from './schedule-migrations.js';
 
 /** Options of {@link SqlScheduleStorage}. */
-export interface SqlScheduleStorageOptions {
-  /** The connection: a SQLite layout's `schedules` driver, or the instance's Postgres pool. */
-  readonly driver: SqlDriver;
-  /** Close the driver on dispose. Default `false`: whoever opened it closes it. */
-  readonly ownsDriver?: boolean;
-  /** Called once on dispose (after the driver is closed, when owned). */
-  readonly onDispose?: () => void | Promise<void>;
-}
+/** The connection: a SQLite layout's `schedules` driver, or the instance's Postgres pool. */
+export type SqlScheduleStorageOptions = OwnedDriverOptions;
 
 /** Where instigator states are read from: `instigators` once built, else the legacy `jobs` table. */
 interface StateSource {
@@ -90,22 +85,16 @@ const nowSql = (): string => toSqlTimestamp(new Date());
  * `schedule_jobs_selector_id` migration is built, batch tick queries only once `schedule_ticks_selector_id` is.
  */
 export class SqlScheduleStorage implements ScheduleStorage {
-  readonly #driver: SqlDriver;
-  readonly #ownsDriver: boolean;
-  readonly #onDispose: (() => void | Promise<void>) | undefined;
-  #disposed = false;
+  readonly #owned: OwnedDriver;
   /** Probes answered yes. Tables are never dropped and built indexes never unbuilt, so only yes is kept. */
   readonly #present = new Set<string>();
 
   constructor(options: SqlScheduleStorageOptions) {
-    this.#driver = options.driver;
-    this.#ownsDriver = options.ownsDriver ?? false;
-    this.#onDispose = options.onDispose;
+    this.#owned = new OwnedDriver(options, 'schedule storage');
   }
 
   #db(): SqlDriver {
-    if (this.#disposed) throw new DisposedError('schedule storage');
-    return this.#driver;
+    return this.#owned.driver;
   }
 
   async #probe(key: string, probe: () => Promise<boolean>): Promise<boolean> {
@@ -444,14 +433,8 @@ export class SqlScheduleStorage implements ScheduleStorage {
     this.#db();
   }
 
-  async dispose(): Promise<void> {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    try {
-      if (this.#ownsDriver) await this.#driver.close();
-    } finally {
-      await this.#onDispose?.();
-    }
+  dispose(): Promise<void> {
+    return this.#owned.dispose();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

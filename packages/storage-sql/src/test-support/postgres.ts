@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import type { RunResult, SqlDriver, SqlExecutor, TransactionOptions } from '../driver.js';
 import { toPostgresPlaceholders } from '../placeholders.js';
 import { toSqlParams } from '../values.js';
@@ -72,19 +73,44 @@ export class PgTestExecutor implements SqlDriver {
 
 let counter = 0;
 
-/** A fresh database for one test, dropped afterwards, and an executor connected to it. */
-export async function withScratchDatabase(fn: (db: PgTestExecutor, url: string) => Promise<void>): Promise<void> {
-  const name = `inst_storage_sql_${process.pid}_${Date.now()}_${counter++}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  // Identifiers cannot be bound; this one is generated above from digits and a fixed prefix.
-  await admin.query(`CREATE DATABASE ${name}`);
+/** A unique scratch database name and its URL on the test server. */
+function scratchDatabase(prefix: string): { name: string; url: string } {
+  // Identifiers cannot be bound; this one is built from digits and a fixed prefix.
+  const name = `${prefix}_${process.pid}_${Date.now()}_${counter++}`;
   const url = new URL(POSTGRES_URL);
   url.pathname = `/${name}`;
-  const client = new pg.Client({ connectionString: url.toString() });
+  return { name, url: url.toString() };
+}
+
+/**
+ * A scratch database for the tests of one `describe` block: created in `beforeAll`, dropped (with any
+ * connection still open) in `afterAll`. Call it inside the block; `url()` is valid from its `beforeAll` on.
+ */
+export function useScratchDatabase(prefix: string): { readonly name: string; url(): string } {
+  const { name, url } = scratchDatabase(prefix);
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  beforeAll(async () => {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+  });
+  // vitest runs afterAll hooks last-registered first, so the caller's own clean-up runs before the drop.
+  afterAll(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+  return { name, url: () => url };
+}
+
+/** A fresh database for one test, dropped afterwards, and an executor connected to it. */
+export async function withScratchDatabase(fn: (db: PgTestExecutor, url: string) => Promise<void>): Promise<void> {
+  const { name, url } = scratchDatabase('inst_storage_sql');
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();
-    await fn(new PgTestExecutor(client), url.toString());
+    await fn(new PgTestExecutor(client), url);
   } finally {
     await client.end().catch(() => undefined);
     await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -5,7 +5,7 @@ import type { RunResult, SqlDriver, SqlExecutor, TransactionOptions } from '../.
 import { initializeSchema } from '../../migrate.js';
 import { toPostgresPlaceholders } from '../../placeholders.js';
 import { ALL_METADATA } from '../../schema/tables.js';
-import { PgTestExecutor, POSTGRES_URL, postgresAvailable } from '../../test-support/postgres.js';
+import { PgTestExecutor, postgresAvailable, useScratchDatabase } from '../../test-support/postgres.js';
 import { toSqlParams } from '../../values.js';
 import { singleDatabaseEventLogConnections } from './connections.js';
 import { SqlEventLogStorage } from './sql-event-log-storage.js';
@@ -55,25 +55,18 @@ class PgPoolDriver implements SqlDriver {
 }
 
 describe.skipIf(!available)('SqlEventLogStorage on Postgres', () => {
-  const name = `inst_event_log_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  const database = useScratchDatabase('inst_event_log');
+  const name = database.name;
   let pool: pg.Pool;
 
-  beforeAll(async () => {
-    await admin.connect();
-    // Identifiers cannot be bound; this one is built above from digits and a fixed prefix.
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${name}`;
-    pool = new pg.Pool({ connectionString: url.toString(), max: 8, types });
+  beforeAll(() => {
+    pool = new pg.Pool({ connectionString: database.url(), max: 8, types });
     // Idle connections are terminated when the database is dropped at the end.
     pool.on('error', () => undefined);
   });
 
   afterAll(async () => {
     await pool?.end().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
   });
 
   const limits = new WeakMap<SqlEventLogStorage, { limit: number | null }>();
