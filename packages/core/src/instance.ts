@@ -723,9 +723,9 @@ export class Instance implements AsyncDisposable {
     return scheduling.schedulerDebugInfo(this.schedulingOps, ...args);
   }
 
-  /** Days to keep ticks per TickStatus, from retention.{schedule|sensor|auto_materialize}.purge_after_days (an int or a per-status map), with defaults (schedule: keep all, -1; sensor/auto-materialize: SKIPPED 7 days, others -1). */
-  getTickRetentionSettings(...args: Rest<typeof scheduling.getTickRetentionSettings>): ReturnType<typeof scheduling.getTickRetentionSettings> {
-    return scheduling.getTickRetentionSettings(this.schedulingOps, ...args);
+  /** Days to keep ticks of each status for an instigator type (`retention` config over Dagster's defaults). */
+  getTickRetentionSettings(...args: Parameters<InstanceSettings['getTickRetentionSettings']>): ReturnType<InstanceSettings['getTickRetentionSettings']> {
+    return this.settings.getTickRetentionSettings(...args);
   }
 
   /** True if schedule storage exists and supports batch tick queries. */
@@ -1136,7 +1136,6 @@ export class Instance implements AsyncDisposable {
       // The component itself: `instance.scheduler` delegates back to this domain.
       scheduler: this.#scheduler,
       schedulesDirectory: () => instance.schedulesDirectory(),
-      getSettings: (key) => instance.getSettings(key) as scheduling.TickRetentionConfig,
       getTickRetentionSettings: (type) => instance.getTickRetentionSettings(type),
       allInstigatorState: (...args) => instance.allInstigatorState(...args),
       getInstigatorState: (originId, selectorId) => instance.getInstigatorState(originId, selectorId),

@@ -28,8 +28,7 @@ import {
   getInstigatorState,
   updateInstigatorState,
 } from './instigator-state';
-import type { Scheduler, SchedulingInstanceOps, TickRetentionConfig } from './ops';
-import { getTickRetentionSettings } from './retention';
+import type { Scheduler, SchedulingInstanceOps } from './ops';
 import { purgeTicks } from './ticks';
 
 /** Instigator states keyed by origin id, and ticks in a list, as Dagster's SQL schedule storage keeps them. */
@@ -218,7 +217,8 @@ export function createFakeOps(
     /** false: an ephemeral instance without schedule storage. */
     scheduleStorage?: boolean;
     scheduler?: Scheduler | undefined;
-    retention?: TickRetentionConfig;
+    /** Days to keep ticks per status, by instigator type; Dagster's defaults otherwise. */
+    tickRetention?: Partial<Record<InstigatorType, Record<TickStatus, number>>>;
     schedulesDirectory?: string;
     overrides?: Partial<SchedulingInstanceOps>;
   } = {},
@@ -232,8 +232,8 @@ export function createFakeOps(
     runStorage: backfillStore.asStorage(),
     scheduler: 'scheduler' in options ? options.scheduler : new RecordingScheduler(),
     schedulesDirectory: () => options.schedulesDirectory ?? '/inst/home/schedules',
-    getSettings: () => options.retention ?? {},
-    getTickRetentionSettings: (instigatorType) => getTickRetentionSettings(ops, instigatorType),
+    getTickRetentionSettings: (instigatorType) =>
+      options.tickRetention?.[instigatorType] ?? { STARTED: -1, SKIPPED: instigatorType === 'SCHEDULE' ? -1 : 7, SUCCESS: -1, FAILURE: -1 },
     allInstigatorState: (...args) => allInstigatorState(ops, ...args),
     getInstigatorState: (originId, selectorId) => getInstigatorState(ops, originId, selectorId),
     addInstigatorState: (state) => addInstigatorState(ops, state),

@@ -14,8 +14,6 @@ export type {
   RemoteScheduleLike,
   RemoteSensorLike,
   DefaultInstigatorStatus,
-  TickRetentionConfig,
-  PurgeAfterDays,
 } from './ops';
 /** Errors of this domain (InstError subclasses). */
 export { ScheduleStorageNotAvailableError, SchedulerNotAvailableError, InstigatorStateNotFoundError } from './errors';
@@ -105,9 +103,7 @@ export {
 
 export {
   /** Days to keep ticks per status, from the retention settings. */
-  getTickRetentionSettings,
   /** Dagster's default tick retention of an instigator type. */
-  defaultTickRetentionSettings,
   /** Purges ticks past their retention for every instigator of a type. */
   purgeTicksByRetention,
   /** Origin id of the pre-sensor auto-materialize ticks. */

@@ -2,17 +2,6 @@ import type { RunStorage, ScheduleStorage } from '@inst/storage';
 import type { InstigatorState, InstigatorStatus, InstigatorType, RemoteInstigatorOrigin, SensorType, TickStatus } from '@inst/types';
 
 /** `retention.<schedule|sensor|auto_materialize>.purge_after_days`: days for every tick status, or per status. */
-export type PurgeAfterDays = number | { readonly started?: number; readonly skipped?: number; readonly success?: number; readonly failure?: number };
-
-/** The `retention` block of the instance config, as `getSettings('retention')` returns it (`{}` when absent). */
-export interface TickRetentionConfig {
-  /** Schedule ticks. */
-  readonly schedule?: { readonly purge_after_days?: PurgeAfterDays } | null;
-  /** Sensor ticks (auto-materialize sensors included). */
-  readonly sensor?: { readonly purge_after_days?: PurgeAfterDays } | null;
-  /** Ticks of the asset daemon from before it ran as sensors. */
-  readonly auto_materialize?: { readonly purge_after_days?: PurgeAfterDays } | null;
-}
 
 /** What a scheduler may reach of the instance (Dagster passes the instance itself to its scheduler). */
 export interface SchedulerHost {
@@ -96,8 +85,6 @@ export interface SchedulingInstanceOps {
 
   /** `instance.schedulesDirectory()`: the local artifact directory of schedules (scheduler logs go under it). */
   schedulesDirectory(): string;
-  /** `instance.getSettings('retention')`: the `retention` block, `{}` when absent. */
-  getSettings(settingsKey: 'retention'): TickRetentionConfig;
   /** `instance.getTickRetentionSettings`: days to keep ticks per status (-1 keeps forever). */
   getTickRetentionSettings(instigatorType: InstigatorType): Readonly<Record<TickStatus, number>>;
 

@@ -9,7 +9,6 @@ import {
   DagsterDaemonScheduler,
   deleteInstigatorState,
   getInstigatorState,
-  getTickRetentionSettings,
   getTicks,
   purgeTicks,
   purgeTicksByRetention,
@@ -30,8 +29,8 @@ async function example() {
     runStorage, // a RunStorage: backfills live there
     scheduler: new DagsterDaemonScheduler(), // or schedulerFromConfig(settings.schedulerConfig)
     schedulesDirectory: () => '/srv/inst/schedules',
-    getSettings: () => ({ sensor: { purge_after_days: { skipped: 3 } } }), // the `retention` block
-    getTickRetentionSettings: (type) => getTickRetentionSettings(ops, type),
+    // What InstanceSettings gives for `retention: { sensor: { purge_after_days: { skipped: 3 } } }`.
+    getTickRetentionSettings: (type) => ({ STARTED: -1, SKIPPED: type === 'SCHEDULE' ? -1 : 3, SUCCESS: -1, FAILURE: -1 }),
     allInstigatorState: (...args) => allInstigatorState(ops, ...args),
     getInstigatorState: (originId, selectorId) => getInstigatorState(ops, originId, selectorId),
     addInstigatorState: (state) => addInstigatorState(ops, state),

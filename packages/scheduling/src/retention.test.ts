@@ -5,7 +5,6 @@ import { createFakeOps, scheduleState, sensorState, tickOf } from './fake-ops.te
 import {
   PRE_SENSOR_AUTO_MATERIALIZE_ORIGIN_ID,
   PRE_SENSOR_AUTO_MATERIALIZE_SELECTOR_ID,
-  getTickRetentionSettings,
   purgeTicksByRetention,
 } from './retention';
 import { createTick } from './ticks';
@@ -13,36 +12,9 @@ import { createTick } from './ticks';
 const DAY = 86_400;
 const NOW = 1_700_000_000;
 
-describe('getTickRetentionSettings', () => {
-  it("uses Dagster's defaults: schedules keep everything, sensors and auto-materialize drop skipped ticks after 7 days", () => {
-    const ops = createFakeOps();
-    expect(getTickRetentionSettings(ops, InstigatorType.SCHEDULE)).toEqual({ STARTED: -1, SKIPPED: -1, SUCCESS: -1, FAILURE: -1 });
-    expect(getTickRetentionSettings(ops, InstigatorType.SENSOR)).toEqual({ STARTED: -1, SKIPPED: 7, SUCCESS: -1, FAILURE: -1 });
-    expect(getTickRetentionSettings(ops, InstigatorType.AUTO_MATERIALIZE)).toEqual({ STARTED: -1, SKIPPED: 7, SUCCESS: -1, FAILURE: -1 });
-  });
-
-  it('reads one number for every status, or a per-status map over the defaults; 0 and {} mean the defaults', () => {
-    const ops = createFakeOps({
-      retention: {
-        schedule: { purge_after_days: 30 },
-        sensor: { purge_after_days: { failure: 90, success: 3 } },
-        auto_materialize: { purge_after_days: 0 },
-      },
-    });
-    expect(getTickRetentionSettings(ops, 'SCHEDULE')).toEqual({ STARTED: 30, SKIPPED: 30, SUCCESS: 30, FAILURE: 30 });
-    expect(getTickRetentionSettings(ops, 'SENSOR')).toEqual({ STARTED: -1, SKIPPED: 7, SUCCESS: 3, FAILURE: 90 });
-    expect(getTickRetentionSettings(ops, 'AUTO_MATERIALIZE')).toEqual({ STARTED: -1, SKIPPED: 7, SUCCESS: -1, FAILURE: -1 });
-    expect(getTickRetentionSettings(createFakeOps({ retention: { sensor: { purge_after_days: {} } } }), 'SENSOR').SKIPPED).toBe(7);
-  });
-
-  it('rejects an unknown instigator type', () => {
-    expect(() => getTickRetentionSettings(createFakeOps(), 'JOB' as InstigatorType)).toThrow(InvalidArgumentError);
-  });
-});
-
 describe('purgeTicksByRetention', () => {
   async function seed() {
-    const ops = createFakeOps({ retention: { sensor: { purge_after_days: { skipped: 7, failure: 30 } }, schedule: { purge_after_days: -1 } } });
+    const ops = createFakeOps({ tickRetention: { SENSOR: { STARTED: -1, SKIPPED: 7, SUCCESS: -1, FAILURE: 30 }, SCHEDULE: { STARTED: -1, SKIPPED: -1, SUCCESS: -1, FAILURE: -1 } } });
     const a = sensorState('a', InstigatorStatus.RUNNING);
     const b = sensorState('b', InstigatorStatus.STOPPED);
     const daily = scheduleState('daily', InstigatorStatus.RUNNING);

@@ -1,10 +1,11 @@
 /**
- * How long ticks are kept (Dagster's `get_tick_retention_settings`) and the daemons' purge of older ticks.
+ * The daemons' purge of ticks older than the retention settings (which `@inst/settings` computes from the
+ * `retention` config; the domain reads them through `ops.getTickRetentionSettings`).
  */
 import { InvalidArgumentError } from '@inst/errors';
 import { InstigatorType, TickStatus } from '@inst/types';
 import { checkTimestamp, nowSeconds } from './internal';
-import type { PurgeAfterDays, SchedulingInstanceOps, TickRetentionConfig } from './ops';
+import type { SchedulingInstanceOps } from './ops';
 
 /**
  * Origin and selector ids of the auto-materialize ticks written before auto-materialize ran as sensors (Dagster's
@@ -14,45 +15,15 @@ export const PRE_SENSOR_AUTO_MATERIALIZE_ORIGIN_ID = 'asset_daemon_origin';
 /** See {@link PRE_SENSOR_AUTO_MATERIALIZE_ORIGIN_ID}. */
 export const PRE_SENSOR_AUTO_MATERIALIZE_SELECTOR_ID = 'asset_daemon_selector';
 
-const RETENTION_KEYS = {
-  [InstigatorType.SCHEDULE]: 'schedule',
-  [InstigatorType.SENSOR]: 'sensor',
-  [InstigatorType.AUTO_MATERIALIZE]: 'auto_materialize',
-} as const satisfies Record<InstigatorType, keyof TickRetentionConfig>;
-
 const TICK_STATUSES = [TickStatus.STARTED, TickStatus.SKIPPED, TickStatus.SUCCESS, TickStatus.FAILURE] as const;
 
+const INSTIGATOR_TYPES: readonly string[] = [InstigatorType.SCHEDULE, InstigatorType.SENSOR, InstigatorType.AUTO_MATERIALIZE];
+
 function checkInstigatorType(instigatorType: unknown): InstigatorType {
-  if (typeof instigatorType !== 'string' || !Object.hasOwn(RETENTION_KEYS, instigatorType)) {
+  if (typeof instigatorType !== 'string' || !INSTIGATOR_TYPES.includes(instigatorType)) {
     throw new InvalidArgumentError(`Unexpected instigator type ${String(instigatorType)}`, { ids: { instigatorType: String(instigatorType) } });
   }
   return instigatorType as InstigatorType;
-}
-
-/** Dagster's defaults: schedules keep every tick; sensors and auto-materialize drop SKIPPED ticks after 7 days. */
-export function defaultTickRetentionSettings(instigatorType: InstigatorType): Record<TickStatus, number> {
-  const skipped = checkInstigatorType(instigatorType) === InstigatorType.SCHEDULE ? -1 : 7;
-  return { STARTED: -1, SKIPPED: skipped, SUCCESS: -1, FAILURE: -1 };
-}
-
-/**
- * Days to keep ticks of each status (-1 or 0: forever), from `retention.<schedule|sensor|auto_materialize>
- * .purge_after_days` read through `ops.getSettings('retention')`: one number for every status, or a per-status map
- * (`started`, `skipped`, `success`, `failure`) over the defaults. As in Dagster, a value that is 0 or an empty map
- * means the defaults. InvalidArgumentError for an unknown instigator type.
- */
-export function getTickRetentionSettings(ops: Pick<SchedulingInstanceOps, 'getSettings'>, instigatorType: InstigatorType): Record<TickStatus, number> {
-  const defaults = defaultTickRetentionSettings(instigatorType);
-  const block = ops.getSettings('retention')?.[RETENTION_KEYS[instigatorType]];
-  const purge: PurgeAfterDays | undefined = block?.purge_after_days;
-  if (!purge || (typeof purge === 'object' && Object.keys(purge).length === 0)) return defaults;
-  if (typeof purge === 'number') return { STARTED: purge, SKIPPED: purge, SUCCESS: purge, FAILURE: purge };
-  const settings = { ...defaults };
-  for (const status of TICK_STATUSES) {
-    const days = purge[status.toLowerCase() as keyof typeof purge];
-    if (days !== undefined) settings[status] = days;
-  }
-  return settings;
 }
 
 /** One purge `purgeTicksByRetention` made: an instigator's ticks of some statuses older than `before`. */
