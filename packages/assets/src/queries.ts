@@ -16,7 +16,7 @@ import {
 import { getByKey } from './keys';
 import type { AssetsInstanceOps } from './ops';
 import type { FreshnessStateRecord } from './records';
-import { warnOnce } from './warnings';
+import { warnOnce } from '@inst/errors';
 
 /**
  * A page of an asset's ASSET_MATERIALIZATION records (Dagster's `fetch_materializations`): newest first unless

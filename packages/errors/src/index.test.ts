@@ -21,3 +21,21 @@ describe('InstError', () => {
     expect(corrupt.ids).toMatchObject({ table: 'runs', rowId: 7 });
   });
 });
+
+describe('warnOnce', () => {
+  it('emits each message once', async () => {
+    const { warnOnce } = await import('./index');
+    const seen: string[] = [];
+    const listener = (warning: Error) => seen.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', listener);
+    try {
+      warnOnce('use fetchMaterializations instead', 'DeprecationWarning');
+      warnOnce('use fetchMaterializations instead', 'DeprecationWarning');
+      warnOnce('another');
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', listener);
+    }
+    expect(seen).toEqual(['DeprecationWarning: use fetchMaterializations instead', 'UserWarning: another']);
+  });
+});

@@ -204,3 +204,15 @@ export class DisposedError extends InstError {
     super('DISPOSED', `The ${what} has been disposed`, options);
   }
 }
+
+const warned = new Set<string>();
+
+/**
+ * Emits a process warning once per message, as Python's default warning filter shows a warning once per place:
+ * deprecation and advice warnings would otherwise repeat on every call.
+ */
+export function warnOnce(message: string, type: 'UserWarning' | 'DeprecationWarning' | 'BetaWarning' = 'UserWarning'): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(message, { type });
+}

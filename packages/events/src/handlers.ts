@@ -4,7 +4,7 @@
  * went through Dagster's log manager: `dagsterMeta` carries the run, step and DagsterEvent.
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { ConfigError, InvalidArgumentError } from '@inst/errors';
+import { ConfigError, InvalidArgumentError, warnOnce } from '@inst/errors';
 import {
   EngineEventData,
   EventLogEntry,
@@ -14,7 +14,6 @@ import {
 } from '@inst/types';
 import { coerceHandlerLevel, levelName, LogLevel } from './log-levels';
 import type { EventsInstanceOps } from './ops';
-import { warnOnce } from './warnings';
 
 /** Dagster's `DagsterLogRecordMetadata`: where a log call happened, and the DagsterEvent it carries if any. */
 export interface DagsterLogRecordMetadata {

@@ -10,7 +10,7 @@ import {
   type RunStatusChangeRecordsFilter,
 } from '@inst/types';
 import type { EventsInstanceOps } from './ops';
-import { warnOnce } from './warnings';
+import { warnOnce } from '@inst/errors';
 
 /**
  * Entries of a run after a cursor (Dagster's legacy integer offset: the entries after the first `cursor + 1`; a

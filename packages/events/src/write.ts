@@ -1,7 +1,6 @@
-import { ConfigError, InstError } from '@inst/errors';
+import { ConfigError, InstError, warnOnce } from '@inst/errors';
 import { DagsterRunStatus, RUN_TAGS, RunFailureReason, type DagsterRun, type EventLogEntry } from '@inst/types';
 import type { EventListener, EventsInstanceOps, HandleNewEventOptions } from './ops';
-import { warnOnce } from './warnings';
 
 /**
  * Dagster's `DAGSTER_EVENT_BATCH_SIZE` (default 0, which turns batch writing off). Throws ConfigError when it is set
