@@ -49,6 +49,8 @@ export class FakeAssetEventLog {
   readonly records: EventLogRecord[] = [];
   /** Per asset (stored key string): records up to this storage id are hidden, as after a wipe. */
   readonly wipedThrough = new Map<string, number>();
+  /** Storage ids of asset events hidden by a partition wipe. */
+  readonly wipedRecords = new Set<number>();
   readonly cachedStatus = new Map<string, AssetStatusCacheValue>();
   readonly checkExecutions: AssetCheckExecutionRecord[] = [];
   readonly calls: string[] = [];
@@ -62,7 +64,9 @@ export class FakeAssetEventLog {
   /** Records of an asset since its last wipe, optionally of one type, ascending. */
   visible(key: AssetKey, type?: string): EventLogRecord[] {
     const wiped = this.wipedThrough.get(key.toString()) ?? 0;
-    return this.records.filter((r) => r.storageId > wiped && r.assetKey?.equals(key) && (type === undefined || typeOf(r) === type));
+    return this.records.filter(
+      (r) => r.storageId > wiped && !this.wipedRecords.has(r.storageId) && r.assetKey?.equals(key) && (type === undefined || typeOf(r) === type),
+    );
   }
 
   async getEventRecords(filter: EventRecordsFilter, limit?: number, ascending = false): Promise<EventLogRecord[]> {
@@ -162,6 +166,12 @@ export class FakeAssetEventLog {
   async wipeAsset(assetKey: AssetKey): Promise<void> {
     this.calls.push(`wipeAsset:${assetKey.toUserString()}`);
     this.wipedThrough.set(assetKey.toString(), this.records.at(-1)?.storageId ?? 0);
+    this.cachedStatus.delete(assetKey.toString());
+  }
+
+  async wipeAssetPartitions(assetKey: AssetKey, partitionKeys: readonly string[]): Promise<void> {
+    this.calls.push(`wipeAssetPartitions:${assetKey.toUserString()}:${partitionKeys.join(',')}`);
+    for (const r of this.visible(assetKey)) if (r.partitionKey && partitionKeys.includes(r.partitionKey)) this.wipedRecords.add(r.storageId);
     this.cachedStatus.delete(assetKey.toString());
   }
 

@@ -32,8 +32,6 @@ export interface AssetsStorageExtensions {
   readonly supportsAssetChecks?: boolean;
   /** Whether asset records carry the last planned materialization's storage id; false when absent. */
   readonly assetRecordsHaveLastPlannedMaterializationStorageId?: boolean;
-  /** Hides the history of some partitions of an asset; without it partition wipes are not supported (as in Dagster's SQL storages). */
-  wipeAssetPartitions?(assetKey: AssetKey, partitionKeys: readonly string[]): Promise<void>;
   /** The current freshness state per asset; without it there are none. Keyed by the AssetKey instances passed in. */
   getFreshnessStateRecords?(keys: readonly AssetKey[]): Promise<Map<AssetKey, FreshnessStateRecord>>;
 }

@@ -56,30 +56,48 @@ describe('wipeAssets', () => {
 });
 
 describe('wipeAssetPartitions', () => {
-  it('is not supported on storages without partition wipes, and writes nothing', async () => {
+  it('wipes the partitions in storage, then reports a runless ASSET_WIPED event with the partition keys', async () => {
     const ops = createFakeOps();
-    const error = await wipeAssetPartitions(ops, A, ['p1']).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(NotSupportedError);
-    expect((error as NotSupportedError).ids).toEqual({ assetKey: 'a' });
+    await materialize(ops, A, { partition: 'p1' });
+    await materialize(ops, A, { partition: 'p2' });
+    await materialize(ops, A, { partition: 'p3' });
+    await wipeAssetPartitions(ops, A, ['p1', 'p2']);
+    expect(ops.log.calls.filter((c) => c.startsWith('wipeAssetPartitions:'))).toEqual(['wipeAssetPartitions:a:p1,p2']);
+    expect(await ops.getMaterializedPartitions(A)).toEqual(new Set(['p3']));
+    expect((await getLatestMaterializationEvent(ops, A))?.dagsterEvent?.partition).toBe('p3');
+    const event = ops.log.records.at(-1)!.eventLogEntry;
+    expect([event.runId, event.jobName, event.level, event.dagsterEvent?.eventTypeValue]).toEqual(['', '', 20, 'ASSET_WIPED']);
+    const data = event.dagsterEvent?.eventSpecificData as AssetWipedData;
+    expect([data.assetKey.toUserString(), data.partitionKeys]).toEqual(['a', ['p1', 'p2']]);
+  });
+
+  it('passes on an error of the storage (one that cannot wipe partitions) and reports nothing', async () => {
+    const ops = createFakeOps({
+      storage: {
+        wipeAssetPartitions: async () => {
+          throw new NotSupportedError('Partitioned asset wipe is not supported yet for this event log storage.');
+        },
+      },
+    });
+    await expect(wipeAssetPartitions(ops, A, ['p1'])).rejects.toBeInstanceOf(NotSupportedError);
     expect(ops.log.records).toHaveLength(0);
   });
 
-  it('wipes the partitions in storage and reports ASSET_WIPED with the partition keys', async () => {
-    const wipedPartitions: [string, readonly string[]][] = [];
-    const ops = createFakeOps({
-      storage: { wipeAssetPartitions: async (key: AssetKey, keys: readonly string[]) => void wipedPartitions.push([key.toUserString(), keys]) },
-    });
-    await wipeAssetPartitions(ops, A, ['p1', 'p2']);
-    expect(wipedPartitions).toEqual([['a', ['p1', 'p2']]]);
-    const event = ops.log.records.at(-1)!.eventLogEntry;
-    expect([event.runId, event.dagsterEvent?.eventTypeValue]).toEqual(['', 'ASSET_WIPED']);
-    expect((event.dagsterEvent?.eventSpecificData as AssetWipedData).partitionKeys).toEqual(['p1', 'p2']);
+  it('reports through ops.reportDagsterEvent, so an overriding instance sees the event', async () => {
+    const reported: [DagsterEvent, string][] = [];
+    const ops = createFakeOps({ overrides: { reportDagsterEvent: async (event, runId) => void reported.push([event, runId]) } });
+    await wipeAssetPartitions(ops, B, ['p1']);
+    expect(reported.map(([event, runId]) => [event.eventTypeValue, event.jobName, runId])).toEqual([['ASSET_WIPED', '', '']]);
   });
 
-  it('checks the key and the partition list first', async () => {
-    const ops = createFakeOps({ storage: { wipeAssetPartitions: async () => undefined } });
+  it('checks the key and the partition list (a non-empty list of strings) first', async () => {
+    const ops = createFakeOps();
+    await materialize(ops, A, { partition: 'p' });
     await expect(wipeAssetPartitions(ops, 'a' as unknown as AssetKey, ['p'])).rejects.toThrow(InvalidArgumentError);
     await expect(wipeAssetPartitions(ops, A, [1 as unknown as string])).rejects.toThrow(InvalidArgumentError);
-    expect(ops.log.records).toHaveLength(0);
+    await expect(wipeAssetPartitions(ops, A, [])).rejects.toThrow(InvalidArgumentError);
+    await expect(wipeAssetPartitions(ops, A, 'p' as unknown as string[])).rejects.toThrow(InvalidArgumentError);
+    expect(ops.log.calls.filter((c) => c.startsWith('wipeAssetPartitions:'))).toEqual([]);
+    expect(ops.log.records).toHaveLength(1);
   });
 });

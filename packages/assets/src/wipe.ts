@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotSupportedError } from '@inst/errors';
+import { InvalidArgumentError } from '@inst/errors';
 import { DagsterEvent, type AssetKey } from '@inst/types';
 import { checkAssetKey, checkAssetKeyList } from './keys';
 import type { AssetsInstanceOps } from './ops';
@@ -27,19 +27,17 @@ export async function wipeAssets(ops: Pick<AssetsInstanceOps, 'eventLogStorage' 
 
 /**
  * Wipes the event history of some partitions of an asset (Dagster's `wipe_asset_partitions`): the storage's
- * `wipeAssetPartitions`, then a runless ASSET_WIPED event listing the partition keys through
- * `ops.reportDagsterEvent`. Throws NotSupportedError, writing nothing, when the storage cannot wipe partitions
- * (as Dagster's SQL storages raise NotImplementedError), and InvalidArgumentError for a bad key or partition list.
+ * `wipeAssetPartitions` (the contract member of `@inst/storage`; inst's SQL storages support it, where Dagster's
+ * raise NotImplementedError), then a runless ASSET_WIPED event listing the partition keys through
+ * `ops.reportDagsterEvent`. InvalidArgumentError, before anything is written, for a bad key or for anything but a
+ * non-empty list of strings; an error of the storage (say NotSupportedError from a storage that cannot wipe
+ * partitions) is passed on and no event is reported.
  */
 export async function wipeAssetPartitions(ops: Pick<AssetsInstanceOps, 'eventLogStorage' | 'reportDagsterEvent'>, assetKey: AssetKey, partitionKeys: readonly string[]): Promise<void> {
   checkAssetKey(assetKey, 'assetKey');
-  if (!Array.isArray(partitionKeys) || !partitionKeys.every((key) => typeof key === 'string')) {
-    throw new InvalidArgumentError('partitionKeys must be a list of strings', { ids: { assetKey: assetKey.toUserString() } });
+  if (!Array.isArray(partitionKeys) || partitionKeys.length === 0 || !partitionKeys.every((key) => typeof key === 'string')) {
+    throw new InvalidArgumentError('partitionKeys must be a non-empty list of strings', { ids: { assetKey: assetKey.toUserString() } });
   }
-  const storage = ops.eventLogStorage;
-  if (!storage.wipeAssetPartitions) {
-    throw new NotSupportedError('Partitioned asset wipe is not supported yet for this event log storage.', { ids: { assetKey: assetKey.toUserString() } });
-  }
-  await storage.wipeAssetPartitions(assetKey, partitionKeys);
+  await ops.eventLogStorage.wipeAssetPartitions(assetKey, partitionKeys);
   await ops.reportDagsterEvent(assetWipedEvent(assetKey, partitionKeys), RUNLESS_RUN_ID);
 }

@@ -98,6 +98,15 @@ export interface EventLogStorage extends StorageLifecycle {
   getAssetRunIds(assetKey: AssetKey): Promise<string[]>;
   /** Hides the asset's history (events are kept; reads filter on the wipe time). */
   wipeAsset(assetKey: AssetKey): Promise<void>;
+  /**
+   * Hides the asset events (materializations, observations, planned and failed materializations) of some
+   * partitions of an asset, in one transaction; Dagster's SQL storages raise NotImplementedError here. Asset
+   * queries stop finding them while each run's event log keeps them. The asset, its other partitions and its
+   * check executions stay; its latest materialization and run id are recomputed from what remains and its
+   * cached status is dropped. InvalidArgumentError, before anything is written, for anything but an AssetKey
+   * and a non-empty list of non-empty strings.
+   */
+  wipeAssetPartitions(assetKey: AssetKey, partitionKeys: readonly string[]): Promise<void>;
   canCacheAssetStatusData(): boolean;
   updateAssetCachedStatusData(assetKey: AssetKey, cacheValues: AssetStatusCacheValue): Promise<void>;
   wipeAssetCachedStatus(assetKey: AssetKey): Promise<void>;

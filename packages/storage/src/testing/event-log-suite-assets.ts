@@ -4,6 +4,7 @@ import { deserializeValue, serializeValue } from '@inst/serdes';
 import type {
   DagsterEventType} from '@inst/types';
 import {
+  AssetCheckKey,
   AssetDetails,
   AssetFailedToMaterializeData,
   AssetKey,
@@ -24,6 +25,8 @@ import type { EventLogStorage } from '../event-log-storage';
 import type { EventLogSuiteEnv } from './event-log-storage-suite';
 import {
   assetOp,
+  checkEvaluation,
+  checkPlanned,
   dagsterEntry,
   E,
   materialization,
@@ -1107,5 +1110,201 @@ export function defineAssetTests({ storage, clock, caps, options }: EventLogSuit
     await wipeAsset(storage(), a);
     expect(await storage().getAssetRunIds(a)).toEqual([]);
     expect((await storage().getMaterializationCountByPartition([a])).get(a)!.size).toBe(0);
+  });
+
+  defineAssetPartitionWipeTests({ storage, clock, caps, options });
+}
+
+/** Partitions of the asset's latest materialization per partition, sorted. */
+async function latestPartitions(storage: EventLogStorage, assetKey: AssetKey): Promise<string[]> {
+  return [...(await storage.getLatestStorageIdByPartition(assetKey, E.ASSET_MATERIALIZATION)).keys()].sort();
+}
+
+async function assetRecordOf(storage: EventLogStorage, assetKey: AssetKey) {
+  const [record] = await storage.getAssetRecords([assetKey]);
+  return record?.assetEntry;
+}
+
+/**
+ * `wipeAssetPartitions` (inst; Dagster's SQL storages raise NotImplementedError): the partitions' asset events
+ * stop being found by asset queries, run logs keep them, the asset row is recomputed from what remains.
+ */
+function defineAssetPartitionWipeTests({ storage, clock, caps, options }: EventLogSuiteEnv): void {
+  const itIf = (condition: boolean) => (condition ? it : it.skip);
+  const asset = key('partitioned');
+  const version = (partition: string, run: number) => ({ [DATA_VERSION_TAG]: `${partition}${run}` });
+
+  /** r1 materializes a and b, r2 b (observed and planned too) and c, r3 plans b; the newest materialization is c's. */
+  async function materializeAcrossRuns(): Promise<[string, string, string]> {
+    const runs: [string, string, string] = [newRunId(), newRunId(), newRunId()];
+    const [r1, r2, r3] = runs;
+    await storeAll(storage(), [
+      materialization(clock(), r1, asset, { partition: 'a', tags: version('a', 1) }),
+      materialization(clock(), r1, asset, { partition: 'b', tags: version('b', 1) }),
+    ]);
+    await storeAll(storage(), [
+      planned(clock(), r2, asset, { partition: 'b' }),
+      materialization(clock(), r2, asset, { partition: 'b', tags: version('b', 2) }),
+      observation(clock(), r2, asset, { partition: 'b', tags: version('b', 2) }),
+      materialization(clock(), r2, asset, { partition: 'c', tags: version('c', 2) }),
+    ]);
+    await storeAll(storage(), [planned(clock(), r3, asset, { partition: 'b' })]);
+    return runs;
+  }
+
+  const logCountsOf = (runIds: readonly string[]) => Promise.all(runIds.map(async (runId) => (await storage().getLogsForRun(runId)).length));
+
+  it('wipeAssetPartitions: the partitions’ asset events are no longer found; the asset, other partitions and run logs stay', async () => {
+    const runs = await materializeAcrossRuns();
+    const [r1, r2, r3] = runs;
+    const other = key('other');
+    await storeAll(storage(), [materialization(clock(), r1, other, { partition: 'b' })]);
+    const checkKey = new AssetCheckKey({ assetKey: asset, name: 'row_count' });
+    await storeAll(storage(), [checkPlanned(clock(), r2, asset, 'row_count'), checkEvaluation(clock(), r2, asset, 'row_count', true)]);
+    if (caps.canWriteCachedStatus) {
+      await storage().updateAssetCachedStatusData(asset, new AssetStatusCacheValue({ latestStorageId: 1, partitionsDefId: null, serializedMaterializedPartitionSubset: null }));
+    }
+    expect(await storage().getMaterializedPartitions(asset)).toEqual(new Set(['a', 'b', 'c']));
+    const newestC = (await storage().fetchMaterializations(asset, 1)).records[0]!;
+    const logCounts = await logCountsOf(runs);
+    expect(newestC.partitionKey).toBe('c');
+
+    await storage().wipeAssetPartitions(asset, ['b']);
+
+    const onlyB = new AssetRecordsFilter({ assetKey: asset, assetPartitions: ['b'] });
+    expect(await storage().getMaterializedPartitions(asset)).toEqual(new Set(['a', 'c']));
+    expect((await storage().fetchMaterializations(onlyB, 10)).records).toEqual([]);
+    expect((await storage().fetchObservations(onlyB, 10)).records).toEqual([]);
+    expect((await storage().fetchPlannedMaterializations(onlyB, 10)).records).toEqual([]);
+    expect((await storage().fetchMaterializations(asset, 10)).records.map((r) => r.partitionKey)).toEqual(['c', 'a']);
+    expect(await storage().getEventRecords(new EventRecordsFilter({ eventType: E.ASSET_MATERIALIZATION, assetKey: asset, assetPartitions: ['b'] }))).toEqual([]);
+    expect(await latestPartitions(storage(), asset)).toEqual(['a', 'c']);
+    expect(await storage().getLatestStorageIdByPartition(asset, E.ASSET_OBSERVATION)).toEqual(new Map());
+    expect(Object.fromEntries((await storage().getMaterializationCountByPartition([asset])).get(asset)!)).toEqual({ a: 1, c: 1 });
+    expect(Object.fromEntries(await storage().getLatestTagsByPartition(asset, E.ASSET_MATERIALIZATION, [DATA_VERSION_TAG]))).toEqual({
+      a: version('a', 1),
+      c: version('c', 2),
+    });
+    expect((await storage().getEventTagsForAsset(asset)).map((tags) => tags[DATA_VERSION_TAG]).sort()).toEqual(['a1', 'c2']);
+    expect(await storage().getLatestAssetPartitionMaterializationAttemptsWithoutMaterializations(asset)).toEqual(new Map());
+    expect(await storage().getLatestPlannedMaterializationInfo(asset, 'b')).toBeNull();
+    expect(await storage().getAssetRunIds(asset)).toEqual([r2, r1]);
+
+    // The asset stays, its latest materialization (c) unchanged; its cached status is dropped.
+    expect(keyStrings(await storage().allAssetKeys())).toContain(asset.toString());
+    expect(await storage().hasAssetKey(asset)).toBe(true);
+    const entry = await assetRecordOf(storage(), asset);
+    expect(entry?.lastMaterializationRecord?.storageId).toBe(newestC.storageId);
+    expect(entry?.lastRunId).toBe(r2);
+    expect(entry?.cachedStatus ?? null).toBeNull();
+    expect((await storage().getLatestMaterializationEvents([asset])).get(asset)?.dagsterEvent?.partition).toBe('c');
+
+    // Another asset's partition b and the asset's check executions are left alone.
+    expect(await storage().getMaterializedPartitions(other)).toEqual(new Set(['b']));
+    expect(await storage().getAssetCheckExecutionHistory(checkKey, 10)).toHaveLength(1);
+
+    // Every run's event log keeps every event, partition b included.
+    expect(await logCountsOf(runs)).toEqual(logCounts);
+    const r1Materializations = await storage().getLogsForRun(r1, undefined, E.ASSET_MATERIALIZATION);
+    expect(r1Materializations.filter((e) => e.dagsterEvent?.assetKey?.equals(asset)).map((e) => e.dagsterEvent?.partition)).toEqual(['a', 'b']);
+    expect((await storage().getRecordsForRun(r3)).records.map((r) => r.partitionKey)).toEqual(['b']);
+  });
+
+  itIf(options.rawSql !== undefined)('wipeAssetPartitions: rows as Dagster reads them (index copies deleted when run-sharded, else asset columns cleared)', async () => {
+    const runs = await materializeAcrossRuns();
+    await storage().wipeAssetPartitions(asset, ['b']);
+    const index = await options.rawSql!.index(storage());
+    const indexRows = await index.all<{ asset_key: string | null; partition: string | null; event: string }>(
+      'SELECT asset_key, "partition" AS "partition", event FROM event_logs WHERE dagster_event_type IN (?, ?, ?) ORDER BY id',
+      [E.ASSET_MATERIALIZATION, E.ASSET_OBSERVATION, E.ASSET_MATERIALIZATION_PLANNED],
+    );
+    const tagValues = (await index.all<{ value: string }>('SELECT "value" AS "value" FROM asset_event_tags WHERE asset_key = ?', [asset.toString()])).map((r) => r.value);
+    expect(tagValues.sort()).toEqual(['a1', 'c2']);
+    const bodies = indexRows.filter((row) => row.asset_key === asset.toString()).map((row) => row.partition);
+    expect(bodies).toEqual(['a', 'c']);
+    if (storage().isRunSharded) {
+      expect(indexRows).toHaveLength(2);
+      const shard = await options.rawSql!.forRun(storage(), runs[0]);
+      const shardRows = await shard.all<{ partition: string | null }>('SELECT "partition" AS "partition" FROM event_logs WHERE asset_key = ? ORDER BY id', [asset.toString()]);
+      expect(shardRows.map((row) => row.partition)).toEqual(['a', 'b']);
+    } else {
+      // The rows stay with their JSON body; only the columns asset queries select by are cleared.
+      const cleared = indexRows.filter((row) => row.asset_key === null);
+      expect(cleared).toHaveLength(5);
+      expect(cleared.every((row) => row.partition === null && row.event.includes('"partition": "b"'))).toBe(true);
+    }
+  });
+
+  it('wipeAssetPartitions: wiping the partition of the latest materialization moves the asset’s latest materialization back', async () => {
+    const [r1, r2, r3] = [newRunId(), newRunId(), newRunId()];
+    await storeAll(storage(), [materialization(clock(), r1, asset, { partition: 'a' })]);
+    const [a] = (await storage().fetchMaterializations(asset, 1)).records;
+    await storeAll(storage(), [materialization(clock(), r2, asset, { partition: 'b' }), planned(clock(), r3, asset, { partition: 'b' })]);
+    let entry = await assetRecordOf(storage(), asset);
+    expect(entry?.lastMaterializationRecord?.partitionKey).toBe('b');
+    expect(entry?.lastRunId).toBe(r3);
+
+    await storage().wipeAssetPartitions(asset, ['b']);
+    entry = await assetRecordOf(storage(), asset);
+    expect(entry?.lastMaterializationRecord?.storageId).toBe(a!.storageId);
+    expect(entry?.lastMaterializationRecord?.partitionKey).toBe('a');
+    expect(entry?.lastRunId).toBe(r1);
+    expect((await storage().getLatestMaterializationEvents([asset])).get(asset)?.runId).toBe(r1);
+
+    // Nothing left: the asset is still listed (it was never wiped whole), without a materialization.
+    await storage().wipeAssetPartitions(asset, ['a', 'b']);
+    expect(await storage().hasAssetKey(asset)).toBe(true);
+    entry = await assetRecordOf(storage(), asset);
+    expect(entry?.lastMaterializationRecord ?? null).toBeNull();
+    expect(entry?.lastRunId ?? null).toBeNull();
+    expect((await storage().getLatestMaterializationEvents([asset])).get(asset) ?? null).toBeNull();
+    expect(await storage().getMaterializedPartitions(asset)).toEqual(new Set());
+  });
+
+  it('wipeAssetPartitions: after a whole-asset wipe only later events count; an asset with nothing left since is not listed', async () => {
+    const [r1, r2] = [newRunId(), newRunId()];
+    await storeAll(storage(), [materialization(clock(), r1, asset, { partition: 'a' }), materialization(clock(), r1, asset, { partition: 'b' })]);
+    await wipeAsset(storage(), asset);
+    await storeAll(storage(), [materialization(clock(), r2, asset, { partition: 'b' })]);
+    expect(await storage().hasAssetKey(asset)).toBe(true);
+    // Partition a, materialized before the asset wipe, must not come back as the latest.
+    await storage().wipeAssetPartitions(asset, ['b']);
+    expect(await storage().hasAssetKey(asset)).toBe(false);
+    expect(await storage().getMaterializedPartitions(asset)).toEqual(new Set());
+    await storeAll(storage(), [materialization(clock(), r2, asset, { partition: 'c' })]);
+    expect(await storage().hasAssetKey(asset)).toBe(true);
+    expect((await assetRecordOf(storage(), asset))?.lastMaterializationRecord?.partitionKey).toBe('c');
+  });
+
+  it('wipeAssetPartitions: a partition materialized again after its wipe is back', async () => {
+    await materializeAcrossRuns();
+    await storage().wipeAssetPartitions(asset, ['b']);
+    const r4 = newRunId();
+    await storeAll(storage(), [materialization(clock(), r4, asset, { partition: 'b', tags: version('b', 4) })]);
+    const [newest] = (await storage().fetchMaterializations(asset, 1)).records;
+    expect(await storage().getMaterializedPartitions(asset)).toEqual(new Set(['a', 'b', 'c']));
+    expect((await storage().getLatestStorageIdByPartition(asset, E.ASSET_MATERIALIZATION, ['b'])).get('b')).toBe(newest!.storageId);
+    expect((await storage().fetchMaterializations(new AssetRecordsFilter({ assetKey: asset, assetPartitions: ['b'] }), 10)).records.map((r) => r.runId)).toEqual([r4]);
+    expect(Object.fromEntries((await storage().getMaterializationCountByPartition([asset])).get(asset)!)).toEqual({ a: 1, b: 1, c: 1 });
+    const entry = await assetRecordOf(storage(), asset);
+    expect(entry?.lastMaterializationRecord?.storageId).toBe(newest!.storageId);
+    expect(entry?.lastRunId).toBe(r4);
+  });
+
+  it('wipeAssetPartitions: refuses anything but an AssetKey and a non-empty list of partition keys, writing nothing', async () => {
+    await materializeAcrossRuns();
+    for (const [assetKey, partitionKeys] of [
+      [asset, []],
+      [asset, ['b', 1]],
+      [asset, ['']],
+      [asset, 'b'],
+      ['partitioned', ['b']],
+    ] as const) {
+      await expect(storage().wipeAssetPartitions(assetKey as unknown as AssetKey, partitionKeys as unknown as string[])).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    expect(await storage().getMaterializedPartitions(asset)).toEqual(new Set(['a', 'b', 'c']));
+    // An asset never stored: nothing to wipe, and it does not appear.
+    await storage().wipeAssetPartitions(key('never'), ['b']);
+    expect(await storage().hasAssetKey(key('never'))).toBe(false);
   });
 }

@@ -1,9 +1,11 @@
 import { CorruptRowError, InvalidArgumentError } from '@inst/errors';
 import { compareCodePoints, deserializeValue, serializeValue } from '@inst/serdes';
 import {
+  ASSET_EVENTS,
   AssetDetails,
   AssetEntry,
   AssetKey,
+  AssetMaterialization,
   AssetRecord,
   AssetStatusCacheValue,
   DagsterEventType,
@@ -14,7 +16,7 @@ import {
 import type { SqlExecutor } from '../../driver.js';
 import { fromSqlTimestamp, toSqlTimestamp } from '../../values.js';
 import type { EventLogContext, IndexSchema } from './context.js';
-import { parseEntry, placeholders } from './rows.js';
+import { parseEntry, placeholders, recordsSkippingBadRows } from './rows.js';
 
 /*
  * Asset bookkeeping in the index database: the `asset_keys` rows kept per asset, the indexed
@@ -117,6 +119,142 @@ export async function wipeAsset(ctx: EventLogContext, assetKey: AssetKey): Promi
     await tx.run(`UPDATE asset_keys SET ${values.map(([c]) => `${c} = ?`).join(', ')} WHERE asset_key = ?`, [...values.map(([, v]) => v), key]);
     if (schema.assetCheckExecutions) await tx.run('DELETE FROM asset_check_executions WHERE asset_key = ?', [key]);
     if (ctx.isRunSharded) await tx.run('DELETE FROM event_logs WHERE asset_key = ?', [key]);
+  });
+}
+
+// ------------------------------------------------------------------------------------ partition wipes
+
+/** Partition keys bound in one statement. */
+const PARTITION_CHUNK = 500;
+
+/** The asset event types a partition wipe hides (Dagster's ASSET_EVENTS, as stored). */
+const WIPED_PARTITION_EVENT_TYPES: readonly string[] = [...ASSET_EVENTS];
+
+/** The event types each recomputed `asset_keys` column is derived from (see `assetEntryValues`). */
+const LAST_MATERIALIZATION_TYPES: readonly string[] = [E.ASSET_MATERIALIZATION];
+const LAST_RUN_ID_TYPES: readonly string[] = [E.ASSET_MATERIALIZATION, E.ASSET_MATERIALIZATION_PLANNED];
+const LAST_EVENT_TIMESTAMP_TYPES: readonly string[] = [E.ASSET_MATERIALIZATION, E.ASSET_MATERIALIZATION_PLANNED, E.ASSET_OBSERVATION];
+
+function checkPartitionWipeArguments(assetKey: unknown, partitionKeys: unknown): asserts partitionKeys is readonly string[] {
+  if (!(assetKey instanceof AssetKey)) throw new InvalidArgumentError('wipeAssetPartitions: assetKey must be an AssetKey');
+  const ids = { assetKey: assetKey.toUserString() };
+  if (!Array.isArray(partitionKeys) || partitionKeys.length === 0) {
+    throw new InvalidArgumentError('wipeAssetPartitions: partitionKeys must be a non-empty list of partition keys', { ids });
+  }
+  for (const key of partitionKeys) {
+    if (typeof key !== 'string' || key.length === 0) {
+      throw new InvalidArgumentError(`wipeAssetPartitions: partition keys must be non-empty strings, got ${typeof key === 'string' ? '""' : String(key)}`, { ids });
+    }
+  }
+}
+
+/** The partition of a stored `asset_keys.last_materialization` value, whatever form it was stored in. */
+function storedMaterializationPartition(value: unknown): string | null {
+  if (value instanceof EventLogRecord) return value.partitionKey;
+  if (value instanceof EventLogEntry) return value.dagsterEvent?.partition ?? null;
+  if (value instanceof AssetMaterialization) return value.partition;
+  return null;
+}
+
+/** The partition of the asset's newest event (by id) of the types, `undefined` when it has none. */
+async function newestEventPartition(tx: SqlExecutor, key: string, types: readonly string[]): Promise<string | null | undefined> {
+  const row = await tx.get<{ partition: string | null }>(
+    `SELECT "partition" AS "partition" FROM event_logs WHERE asset_key = ? AND dagster_event_type IN (${placeholders(types.length)}) ORDER BY id DESC LIMIT 1`,
+    [key, ...types],
+  );
+  return row ? row.partition : undefined;
+}
+
+/** The asset's newest readable event (by id) of the types after the wipe cutoff, or null. */
+async function newestEventRecord(ctx: EventLogContext, tx: SqlExecutor, key: string, types: readonly string[], cutoff: string | null): Promise<EventLogRecord | null> {
+  let before: number | null = null;
+  for (;;) {
+    const params: unknown[] = [key, ...types];
+    let sql = `SELECT id, event FROM event_logs WHERE asset_key = ? AND dagster_event_type IN (${placeholders(types.length)})`;
+    if (cutoff) {
+      sql += ' AND "timestamp" > ?';
+      params.push(cutoff);
+    }
+    if (before !== null) {
+      sql += ' AND id < ?';
+      params.push(before);
+    }
+    const rows = await tx.all<{ id: number | bigint; event: string }>(`${sql} ORDER BY id DESC LIMIT 20`, params);
+    // Unreadable rows are skipped with a warning, as in every cross-run read.
+    const [newest] = recordsSkippingBadRows(rows, ctx.logger);
+    if (newest) return newest;
+    if (rows.length < 20) return null;
+    before = Number(rows[rows.length - 1]!.id);
+  }
+}
+
+/**
+ * Hides the asset events of some partitions of an asset, in one transaction of the index database.
+ *
+ * Run logs keep every event: on one database (Postgres, a single SQLite file) the rows stay, with
+ * `asset_key` and `partition` cleared, so asset queries (which select by those columns) no longer
+ * find them while queries by run id and the JSON body are unchanged; run-sharded, the run shards
+ * are not touched and the mirrored copies in the index are deleted, as Dagster's asset wipe does.
+ * In both, the rows' `asset_event_tags` go; `asset_keys.last_materialization`, `last_run_id` and
+ * `last_materialization_timestamp` are recomputed from the events left since the asset's last wipe
+ * when the event they came from was wiped (null when none is left); `cached_status_data` is
+ * cleared. The asset row stays, and asset check executions are left alone. Dagster reading the
+ * database sees the same: it selects asset events by the same columns.
+ */
+export async function wipeAssetPartitions(ctx: EventLogContext, assetKey: AssetKey, partitionKeys: readonly string[]): Promise<void> {
+  checkPartitionWipeArguments(assetKey, partitionKeys);
+  const partitions = [...new Set(partitionKeys)];
+  const wiped = new Set(partitions);
+  const schema = await ctx.schema();
+  const key = assetKey.toString();
+  const types = WIPED_PARTITION_EVENT_TYPES;
+  await ctx.index.transaction(async (tx) => {
+    // Postgres: hold the asset row, so that a materialization stored meanwhile updates it after this one.
+    const row = await tx.get<{ id: number | bigint; last_materialization: string | null; asset_details: string | null }>(
+      `SELECT id, last_materialization, asset_details FROM asset_keys WHERE asset_key = ?${tx.dialect === 'postgres' ? ' FOR UPDATE' : ''}`,
+      [key],
+    );
+
+    // Which columns came from an event about to be wiped (read before anything changes).
+    let stored: unknown = null;
+    try {
+      stored = row?.last_materialization ? deserializeValue(row.last_materialization) : null;
+    } catch {
+      stored = null; // unreadable: recomputed below if the newest materialization is wiped
+    }
+    const isWiped = (partition: string | null | undefined) => partition !== null && partition !== undefined && wiped.has(partition);
+    const recompute = {
+      lastMaterialization: isWiped(storedMaterializationPartition(stored)) || isWiped(await newestEventPartition(tx, key, LAST_MATERIALIZATION_TYPES)),
+      lastRunId: isWiped(await newestEventPartition(tx, key, LAST_RUN_ID_TYPES)),
+      lastTimestamp: schema.assetKeyIndexColumns && isWiped(await newestEventPartition(tx, key, LAST_EVENT_TIMESTAMP_TYPES)),
+    };
+
+    for (let start = 0; start < partitions.length; start += PARTITION_CHUNK) {
+      const chunk = partitions.slice(start, start + PARTITION_CHUNK);
+      const match = `asset_key = ? AND dagster_event_type IN (${placeholders(types.length)}) AND "partition" IN (${placeholders(chunk.length)})`;
+      const params = [key, ...types, ...chunk];
+      if (schema.assetEventTags) {
+        await tx.run(`DELETE FROM asset_event_tags WHERE asset_key = ? AND event_id IN (SELECT id FROM event_logs WHERE ${match})`, [key, ...params]);
+      }
+      if (ctx.isRunSharded) await tx.run(`DELETE FROM event_logs WHERE ${match}`, params);
+      else await tx.run(`UPDATE event_logs SET asset_key = NULL, "partition" = NULL WHERE ${match}`, params);
+    }
+
+    if (!row) return;
+    const cutoff = wipeCutoff(row.asset_details ? readSerdes(row.asset_details, AssetDetails, 'asset_keys', row.id) : null);
+    const values: [string, unknown][] = [];
+    if (recompute.lastMaterialization) {
+      const latest = await newestEventRecord(ctx, tx, key, LAST_MATERIALIZATION_TYPES, cutoff);
+      values.push(['last_materialization', latest ? serializeValue(latest) : null]);
+    }
+    if (recompute.lastRunId) values.push(['last_run_id', (await newestEventRecord(ctx, tx, key, LAST_RUN_ID_TYPES, cutoff))?.runId ?? null]);
+    if (recompute.lastTimestamp) {
+      const latest = await newestEventRecord(ctx, tx, key, LAST_EVENT_TIMESTAMP_TYPES, cutoff);
+      values.push(['last_materialization_timestamp', latest ? toSqlTimestamp(latest.timestamp) : null]);
+    }
+    if (schema.cachedStatusColumn) values.push(['cached_status_data', null]);
+    if (values.length === 0) return;
+    await tx.run(`UPDATE asset_keys SET ${values.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ?`, [...values.map(([, value]) => value), row.id]);
   });
 }
 

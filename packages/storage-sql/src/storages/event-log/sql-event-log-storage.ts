@@ -260,6 +260,14 @@ export class SqlEventLogStorage implements EventLogStorage {
     return assets.wipeAsset(this.#ctx, assetKey);
   }
 
+  /**
+   * Hides the asset events of some partitions (see {@link EventLogStorage.wipeAssetPartitions}): on one
+   * database their rows lose `asset_key` and `partition`; run-sharded, their index copies are deleted.
+   */
+  wipeAssetPartitions(assetKey: AssetKey, partitionKeys: readonly string[]): Promise<void> {
+    return assets.wipeAssetPartitions(this.#ctx, assetKey, partitionKeys);
+  }
+
   /** True; whether the column exists is probed on each write (older databases just skip the cache). */
   canCacheAssetStatusData(): boolean {
     return true;
