@@ -1,21 +1,20 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DisposedError, InvalidArgumentError } from '@inst/errors';
-import { InstanceSettings } from '@inst/settings';
-import type { EventLogStorage, RunStorage, ScheduleStorage, StorageInstanceOps } from '@inst/storage';
-import type { EventLogEntry } from '@inst/types';
-import { stringify as toYaml } from 'yaml';
-import { type InstanceRef, instanceHomeFromEnv, instanceRefFromDir } from './instance-ref';
-import { openStorages, type OpenedStorages } from './storages';
 import * as assets from '@inst/assets';
 import * as daemon from '@inst/daemon';
+import { InvalidArgumentError } from '@inst/errors';
 import * as events from '@inst/events';
 import * as launcher from '@inst/run-launcher';
 import * as runs from '@inst/runs';
 import * as scheduling from '@inst/scheduling';
+import { InstanceSettings } from '@inst/settings';
 import * as storageDomain from '@inst/storage';
+import type { EventLogStorage, RunStorage, ScheduleStorage, StorageInstanceOps } from '@inst/storage';
+import type { EventLogEntry } from '@inst/types';
+import { stringify as toYaml } from 'yaml';
 import { loadRunCoordinator, loadRunLauncher } from './components';
+import { type InstanceRef, instanceHomeFromEnv, instanceRefFromDir } from './instance-ref';
 import {
   type DaemonsNamespace,
   type EventsNamespace,
@@ -26,6 +25,7 @@ import {
   runsNamespace,
   snapshotsNamespace,
 } from './namespaces';
+import { openStorages, type OpenedStorages } from './storages';
 
 /** The parameters of a domain function after its `ops`. */
 type Rest<F> = F extends (ops: never, ...rest: infer R) => unknown ? R : never;
@@ -166,11 +166,6 @@ export class Instance implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
-  }
-
-  /** Throws DisposedError once the instance is disposed. */
-  protected assertOpen(): void {
-    if (this.#disposed) throw new DisposedError('instance');
   }
 
   private async disposeComponents(): Promise<void> {
