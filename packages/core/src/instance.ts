@@ -74,6 +74,16 @@ export class Instance implements AsyncDisposable {
   /** Events waiting for the rest of their batch, per batch id (Dagster's `_event_buffer`). */
   readonly #eventBuffer = new Map<string, EventLogEntry[]>();
   readonly #eventBatchSize = events.eventBatchSizeFromEnv();
+  /** The ops adapters, built once: they read the instance's members on each call, so overrides are still seen. */
+  readonly #adapters: {
+    runsOps?: runs.RunsInstanceOps;
+    eventsOps?: events.EventsInstanceOps;
+    launcherOps?: launcher.RunLauncherInstanceOps;
+    daemonOps?: daemon.DaemonInstanceOps;
+    assetsOps?: assets.AssetsInstanceOps;
+    schedulingOps?: scheduling.SchedulingInstanceOps;
+    storageOps?: StorageInstanceOps;
+  } = {};
 
   constructor(components: InstanceComponents) {
     this.#components = components;
@@ -1020,7 +1030,7 @@ export class Instance implements AsyncDisposable {
   protected get runsOps(): runs.RunsInstanceOps {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const instance = this;
-    return {
+    return (this.#adapters.runsOps ??= {
       get runStorage() { return instance.runStorage; },
       get eventLogStorage() { return instance.eventLogStorage; },
       getRunById: (runId) => instance.getRunById(runId),
@@ -1031,14 +1041,14 @@ export class Instance implements AsyncDisposable {
       reportDagsterEvent: async (event, runId, logLevel) => {
         await instance.reportDagsterEvent(event, runId, logLevel);
       },
-    };
+    });
   }
 
   /** @internal */
   protected get eventsOps(): events.EventsInstanceOps {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const instance = this;
-    return {
+    return (this.#adapters.eventsOps ??= {
       get eventLogStorage() { return instance.eventLogStorage; },
       get runStorage() { return instance.runStorage; },
       eventListeners: this.#eventListeners,
@@ -1057,14 +1067,14 @@ export class Instance implements AsyncDisposable {
       reportEngineEvent: (message, run, data, cls, stepKey, jobName, runId) => instance.reportEngineEvent(message, run, data, cls, stepKey, jobName, runId),
       getEventLogHandler: () => instance.getEventLogHandler(),
       getYamlPythonHandlers: () => instance.getYamlPythonHandlers(),
-    };
+    });
   }
 
   /** @internal */
   protected get launcherOps(): launcher.RunLauncherInstanceOps {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const instance = this;
-    return {
+    return (this.#adapters.launcherOps ??= {
       get runCoordinator() { return instance.runCoordinator; },
       get runLauncher() { return instance.runLauncher; },
       get runMonitoringEnabled() { return instance.runMonitoringEnabled; },
@@ -1076,14 +1086,14 @@ export class Instance implements AsyncDisposable {
       handleNewEvent: (event) => instance.handleNewEvent(event),
       allLogs: (runId, ofType) => instance.allLogs(runId, ofType ?? undefined),
       countResumeRunAttempts: (runId) => instance.countResumeRunAttempts(runId),
-    };
+    });
   }
 
   /** @internal */
   protected get daemonOps(): daemon.DaemonInstanceOps {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const instance = this;
-    return {
+    return (this.#adapters.daemonOps ??= {
       get runStorage() { return instance.runStorage; },
       get isEphemeral() { return instance.isEphemeral; },
       scheduler: this.#scheduler,
@@ -1097,14 +1107,14 @@ export class Instance implements AsyncDisposable {
       getRequiredDaemonTypes: () => instance.getRequiredDaemonTypes(),
       getDaemonHeartbeats: () => instance.getDaemonHeartbeats(),
       addDaemonHeartbeat: (heartbeat) => instance.addDaemonHeartbeat(heartbeat),
-    };
+    });
   }
 
   /** @internal */
   protected get assetsOps(): assets.AssetsInstanceOps {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const instance = this;
-    return {
+    return (this.#adapters.assetsOps ??= {
       get eventLogStorage() { return instance.eventLogStorage; },
       reportDagsterEvent: async (event, runId, logLevel) => {
         await instance.reportDagsterEvent(event, runId, logLevel);
@@ -1118,14 +1128,14 @@ export class Instance implements AsyncDisposable {
       getLatestPlannedMaterializationInfo: (key, partition) => instance.getLatestPlannedMaterializationInfo(key, partition),
       updateAssetCachedStatusData: (key, value) => instance.updateAssetCachedStatusData(key, value),
       getRuns: (filters) => instance.getRuns(filters),
-    };
+    });
   }
 
   /** @internal */
   protected get schedulingOps(): scheduling.SchedulingInstanceOps {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const instance = this;
-    return {
+    return (this.#adapters.schedulingOps ??= {
       get scheduleStorage() { return instance.scheduleStorage; },
       get runStorage() { return instance.runStorage; },
       // The component itself: `instance.scheduler` delegates back to this domain.
@@ -1138,19 +1148,19 @@ export class Instance implements AsyncDisposable {
       updateInstigatorState: (state) => instance.updateInstigatorState(state),
       deleteInstigatorState: (originId, selectorId) => instance.deleteInstigatorState(originId, selectorId),
       purgeTicks: (originId, selectorId, before, statuses) => instance.purgeTicks(originId, selectorId, before, statuses),
-    };
+    });
   }
 
   /** @internal */
   protected get storageOps(): StorageInstanceOps {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const instance = this;
-    return {
+    return (this.#adapters.storageOps ??= {
       get runStorage() { return instance.runStorage; },
       get eventLogStorage() { return instance.eventLogStorage; },
       get scheduleStorage() { return instance.scheduleStorage; },
       get rootDirectory() { return instance.rootDirectory; },
-    };
+    });
   }
 
   // ------------------------------------------------------------------ settings

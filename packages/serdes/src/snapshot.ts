@@ -4,9 +4,19 @@ import { deflate } from 'pako';
 import { DeserializationError } from '@inst/errors';
 import { serializeValue, type SerializeOptions } from './serdes';
 
+/** Ids of frozen values (records are frozen by `initRecord`): a large job snapshot takes a few hundred µs to hash. */
+const snapshotIds = new WeakMap<object, string>();
+
 /** Dagster's `create_snapshot_id`: the SHA-1 hex digest of the value's serialized bytes. */
 export function createSnapshotId(value: unknown, options?: SerializeOptions): string {
-  return sha1Hex(serializeValue(value, options));
+  const cacheable = typeof value === 'object' && value !== null && Object.isFrozen(value) && !options?.registry;
+  if (cacheable) {
+    const known = snapshotIds.get(value);
+    if (known !== undefined) return known;
+  }
+  const id = sha1Hex(serializeValue(value, options));
+  if (cacheable) snapshotIds.set(value, id);
+  return id;
 }
 
 /** SHA-1 hex digest of a string's UTF-8 bytes. */

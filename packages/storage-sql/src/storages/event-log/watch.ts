@@ -7,14 +7,20 @@ import type { RunChangeProbe } from './connections.js';
  * Watching a run's events. A watcher re-queries the run by cursor whenever it may have new
  * events: at once when a storage in this process stored some (a process-wide notifier keyed by
  * the database identity, so two storages on the same home wake each other), and otherwise on a
- * poll for writers in other processes — every 250 ms, backing off to 1 s while nothing changes,
- * asking the connections' cheap change probe first when they have one.
+ * poll for writers in other processes. With a cheap change probe (SQLite's `data_version`, about a
+ * microsecond) the probe is asked every 25 ms, backing off to 250 ms while nothing changes, and the
+ * run is re-queried only when it says so; without one the run is re-queried every 250 ms, backing
+ * off to 1 s.
  */
 
-/** First poll interval for writes by other processes. */
+/** First poll interval for writes by other processes, when each poll is a query. */
 export const WATCH_POLL_MIN_MS = 250;
-/** Longest poll interval. */
+/** Longest poll interval, when each poll is a query. */
 export const WATCH_POLL_MAX_MS = 1000;
+/** First interval between change probes. */
+export const WATCH_PROBE_MIN_MS = 25;
+/** Longest interval between change probes: a write in another process is seen within this much. */
+export const WATCH_PROBE_MAX_MS = 250;
 /** Records read per query while catching up. */
 const PAGE_SIZE = 1000;
 
@@ -69,7 +75,8 @@ export async function* watchRun(source: WatchSource, runId: string, after: strin
   const onAbort = () => wake?.();
   signal.addEventListener('abort', onAbort);
   const probe = source.changeProbe?.(runId);
-  let delay = WATCH_POLL_MIN_MS;
+  const [minDelay, maxDelay] = probe ? [WATCH_PROBE_MIN_MS, WATCH_PROBE_MAX_MS] : [WATCH_POLL_MIN_MS, WATCH_POLL_MAX_MS];
+  let delay = minDelay;
   try {
     while (!signal.aborted) {
       if (dirty) {
@@ -80,7 +87,7 @@ export async function* watchRun(source: WatchSource, runId: string, after: strin
           cursor = EventLogCursor.fromStorageId(record.storageId).toString();
           yield { record, cursor };
         }
-        if (page.records.length > 0) delay = WATCH_POLL_MIN_MS;
+        if (page.records.length > 0) delay = minDelay;
         if (page.hasMore) dirty = true;
         continue;
       }
@@ -97,7 +104,7 @@ export async function* watchRun(source: WatchSource, runId: string, after: strin
       });
       if (timedOut) {
         if (!probe || (await probe.changed())) dirty = true;
-        delay = Math.min(delay * 2, WATCH_POLL_MAX_MS);
+        delay = Math.min(delay * 2, maxDelay);
       }
     }
   } finally {
