@@ -14,7 +14,6 @@ export type { AssetsInstanceOps, AssetsEventLogStorage, AssetsStorageExtensions,
 export {
   RUNLESS_RUN_ID,
   RUNLESS_JOB_NAME,
-  AssetEventTypeValue,
   AssetWipedData,
   FreshnessState,
   FreshnessStateEvaluation,

@@ -14,16 +14,6 @@ export const RUNLESS_RUN_ID = '';
 /** Job name of events recorded outside any run (Dagster's `RUNLESS_JOB_NAME`). */
 export const RUNLESS_JOB_NAME = '';
 
-/**
- * Event types of the assets domain missing from `@inst/types`' `DagsterEventType` (their stored values). A
- * DagsterEvent carries any type as its `eventTypeValue` string.
- */
-export const AssetEventTypeValue = Object.freeze({
-  ASSET_WIPED: 'ASSET_WIPED',
-  FRESHNESS_STATE_EVALUATION: 'FRESHNESS_STATE_EVALUATION',
-  FRESHNESS_STATE_CHANGE: 'FRESHNESS_STATE_CHANGE',
-} as const);
-
 /** Data of ASSET_WIPED events: the asset, and the wiped partitions (null when the whole asset was wiped). */
 export class AssetWipedData {
   declare readonly assetKey: AssetKey;

@@ -9,7 +9,7 @@ import {
   StepMaterializationData,
 } from '@inst/types';
 import type { AssetsInstanceOps, RunlessAssetEvent } from './ops';
-import { AssetEventTypeValue, FreshnessStateChange, FreshnessStateEvaluation, RUNLESS_JOB_NAME, RUNLESS_RUN_ID } from './records';
+import { FreshnessStateChange, FreshnessStateEvaluation, RUNLESS_JOB_NAME, RUNLESS_RUN_ID } from './records';
 
 function unexpected(assetEvent: unknown): InvariantViolationError {
   const name = typeof assetEvent === 'object' && assetEvent !== null ? (assetEvent.constructor?.name ?? 'object') : typeof assetEvent;
@@ -32,10 +32,10 @@ function runlessDagsterEvent(assetEvent: unknown): DagsterEvent | null {
     eventTypeValue = DagsterEventType.ASSET_OBSERVATION;
     eventSpecificData = new AssetObservationData({ assetObservation: assetEvent });
   } else if (assetEvent instanceof FreshnessStateEvaluation) {
-    eventTypeValue = AssetEventTypeValue.FRESHNESS_STATE_EVALUATION;
+    eventTypeValue = DagsterEventType.FRESHNESS_STATE_EVALUATION;
     eventSpecificData = assetEvent;
   } else if (assetEvent instanceof FreshnessStateChange) {
-    eventTypeValue = AssetEventTypeValue.FRESHNESS_STATE_CHANGE;
+    eventTypeValue = DagsterEventType.FRESHNESS_STATE_CHANGE;
     eventSpecificData = assetEvent;
   } else {
     return null;

@@ -1,12 +1,12 @@
 import { InvalidArgumentError } from '@inst/errors';
-import { DagsterEvent, type AssetKey } from '@inst/types';
+import { DagsterEvent, DagsterEventType, type AssetKey } from '@inst/types';
 import { checkAssetKey, checkAssetKeyList } from './keys';
 import type { AssetsInstanceOps } from './ops';
-import { AssetEventTypeValue, AssetWipedData, RUNLESS_JOB_NAME, RUNLESS_RUN_ID } from './records';
+import { AssetWipedData, RUNLESS_JOB_NAME, RUNLESS_RUN_ID } from './records';
 
 function assetWipedEvent(assetKey: AssetKey, partitionKeys: readonly string[] | null): DagsterEvent {
   return new DagsterEvent({
-    eventTypeValue: AssetEventTypeValue.ASSET_WIPED,
+    eventTypeValue: DagsterEventType.ASSET_WIPED,
     eventSpecificData: new AssetWipedData({ assetKey, partitionKeys }),
     jobName: RUNLESS_JOB_NAME,
   });
