@@ -28,8 +28,14 @@ export async function openStorages(target: StorageTarget): Promise<OpenedStorage
       return openSqliteStorages(resolve(home, storage.baseDir));
     case 'legacy':
       return openSqliteStorages(legacySqliteHome(home, storage));
-    case 'postgres':
-      throw new NotSupportedError('Postgres storage is not available yet in this version of @inst/core');
+    case 'postgres': {
+      // Loaded on demand: SQLite users never load pg.
+      const { openPostgresStorages } = await import('@inst/storage-postgres');
+      return openPostgresStorages(
+        { url: storage.url },
+        { ...(storage.poolSize === undefined ? {} : { poolSize: storage.poolSize }), shouldAutocreateTables: storage.shouldAutocreateTables },
+      );
+    }
     case 'mysql':
       throw new NotSupportedError('MySQL storage is not supported by inst; use sqlite or postgres');
     case 'custom':

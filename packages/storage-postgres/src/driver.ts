@@ -4,7 +4,7 @@ import type { ClientConfig, PoolClient, QueryResult } from 'pg';
 import { DisposedError, InvalidArgumentError, InvariantViolationError, StorageError } from '@inst/errors';
 import { toPostgresPlaceholders, toSqlParams, type RunResult, type SqlDriver, type SqlExecutor, type TransactionOptions } from '@inst/storage-sql';
 import { pgConfigFrom, type PgConnection } from './config.js';
-import { wrapPgError } from './errors.js';
+import { isConnectionLoss, wrapPgError } from './errors.js';
 import { PgListener, type PgListenerOptions } from './listener.js';
 import { PG_SESSION_SETUP_SQL, PG_TYPE_PARSERS } from './types.js';
 
@@ -53,6 +53,8 @@ class Session {
       // A parameterless text with several statements runs as one simple query: the last result counts.
       return Array.isArray(result) ? (result.at(-1) as QueryResult<Row>) : result;
     } catch (error) {
+      // pg-pool also checks the client itself; this makes sure a dropped connection is never reused.
+      if (isConnectionLoss(error)) this.#broken ??= error instanceof Error ? error : new Error(String(error));
       throw wrapPgError(error, sql);
     }
   }
@@ -72,6 +74,19 @@ class Session {
     this.client.removeListener('error', this.#onError);
     this.client.release(this.#broken);
   }
+}
+
+/**
+ * Statements that only read, so running one again after its connection was lost is safe: they
+ * start with SELECT / WITH / SHOW / VALUES / TABLE and name nothing that writes, locks, or
+ * notifies.
+ */
+const READ_START = /^\s*(?:SELECT|WITH|SHOW|VALUES|TABLE)\b/i;
+const NOT_A_READ = /\b(?:INSERT|UPDATE|DELETE|MERGE|TRUNCATE|CREATE|ALTER|DROP|nextval|setval|pg_notify|pg_advisory\w*|pg_terminate_backend|pg_cancel_backend)\b|\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE)\b|\bINTO\b/i;
+
+/** Whether `sql` is a plain read (see {@link READ_START}). */
+export function isRetryableRead(sql: string): boolean {
+  return READ_START.test(sql) && !NOT_A_READ.test(sql);
 }
 
 function toRunResult(result: QueryResult<Row>): RunResult {
@@ -231,23 +246,43 @@ export class PgDriver implements SqlDriver, AsyncDisposable {
     }
   }
 
-  async #withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
-    const session = await this.#checkout();
-    try {
-      return await fn(session);
-    } finally {
-      session.release();
+  /**
+   * How many times a statement that found its connection lost is tried: every pooled connection
+   * may have been dropped at once (a server restart), and each failed try discards one.
+   */
+  get #maxAttempts(): number {
+    return (this.pool.options.max ?? DEFAULT_PG_POOL_SIZE) + 1;
+  }
+
+  /**
+   * Runs `fn` on a pooled connection. With `retryOnConnectionLoss` (plain reads only) a failure
+   * because the connection was lost — terminated by the server while it sat in the pool, say — is
+   * retried on another connection (the lost one is discarded).
+   */
+  async #withSession<T>(fn: (session: Session) => Promise<T>, retryOnConnectionLoss = false): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const session = await this.#checkout();
+      try {
+        return await fn(session);
+      } catch (error) {
+        if (!retryOnConnectionLoss || attempt >= this.#maxAttempts || this.#closing || !isConnectionLoss(error)) throw error;
+      } finally {
+        session.release();
+      }
     }
   }
 
-  /** Every row of a query, on a pooled connection. */
+  /**
+   * Every row of a query, on a pooled connection. A plain read (SELECT without anything that
+   * writes or locks) whose connection turns out to be lost is run again on another one.
+   */
   all<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
-    return this.#withSession(async (s) => (await s.query(sql, params)).rows as T[]);
+    return this.#withSession(async (s) => (await s.query(sql, params)).rows as T[], isRetryableRead(sql));
   }
 
-  /** The first row of a query, or `undefined`. */
+  /** The first row of a query, or `undefined`; retried as {@link PgDriver.all} is. */
   get<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T | undefined> {
-    return this.#withSession(async (s) => (await s.query(sql, params)).rows[0] as T | undefined);
+    return this.#withSession(async (s) => (await s.query(sql, params)).rows[0] as T | undefined, isRetryableRead(sql));
   }
 
   /** A statement for its effect: rows affected, and the `id` of the first returned row (`INSERT … RETURNING id`). */
@@ -255,26 +290,45 @@ export class PgDriver implements SqlDriver, AsyncDisposable {
     return this.#withSession(async (s) => toRunResult(await s.query(sql, params)));
   }
 
-  /** `BEGIN` (`BEGIN READ ONLY` for `readOnly`) … `COMMIT` on one pooled connection; `ROLLBACK` when `fn` throws. */
+  /**
+   * `BEGIN` (`BEGIN READ ONLY` for `readOnly`) … `COMMIT` on one pooled connection; `ROLLBACK` when
+   * `fn` throws. When the `BEGIN` itself finds the connection lost (nothing has run yet), the
+   * transaction starts again on another connection.
+   */
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    return this.#withSession(async (session) => {
-      await session.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
-      const tx = new PgTransaction(session, 1);
+    for (let attempt = 1; ; attempt++) {
+      const session = await this.#checkout();
       try {
-        const result = await fn(tx);
-        tx.active = false;
-        const commit = await session.query('COMMIT');
-        // COMMIT of a transaction an earlier (swallowed) error aborted rolls back and says so.
-        if (commit.command === 'ROLLBACK') {
-          throw new StorageError('Postgres: the transaction was aborted by an earlier error and has been rolled back');
-        }
-        return result;
+        await session.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
       } catch (error) {
-        tx.active = false;
-        await session.rollback('ROLLBACK');
-        throw error;
+        session.release();
+        if (attempt >= this.#maxAttempts || this.#closing || !isConnectionLoss(error)) throw error;
+        continue;
       }
-    });
+      try {
+        return await this.#inTransaction(session, fn);
+      } finally {
+        session.release();
+      }
+    }
+  }
+
+  async #inTransaction<T>(session: Session, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const tx = new PgTransaction(session, 1);
+    try {
+      const result = await fn(tx);
+      tx.active = false;
+      const commit = await session.query('COMMIT');
+      // COMMIT of a transaction an earlier (swallowed) error aborted rolls back and says so.
+      if (commit.command === 'ROLLBACK') {
+        throw new StorageError('Postgres: the transaction was aborted by an earlier error and has been rolled back');
+      }
+      return result;
+    } catch (error) {
+      tx.active = false;
+      await session.rollback('ROLLBACK');
+      throw error;
+    }
   }
 
   /** A {@link PgListener} on this driver's database (a dedicated connection, outside the pool); call `start()` on it. */

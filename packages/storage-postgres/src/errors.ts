@@ -25,3 +25,25 @@ export function wrapPgError(error: unknown, sql: string): unknown {
   const snippet = oneLine.length > 160 ? `${oneLine.slice(0, 160)}…` : oneLine;
   return new StorageError(`Postgres${code ? ` ${code}` : ''}: ${message} [${snippet}]`, { cause: error });
 }
+
+/** SQLSTATEs of a connection that is gone: admin/crash shutdown, and class 08 connection exceptions. */
+const CONNECTION_LOSS_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+
+/** Messages pg gives a statement on a connection that dropped (no SQLSTATE then). */
+const CONNECTION_LOSS_MESSAGE =
+  /Connection terminated|Client has encountered a connection error|not queryable|terminating connection|server closed the connection|ECONNRESET|EPIPE|ECONNREFUSED|socket hang up/i;
+
+/**
+ * Whether an error (or one of its causes) says the connection was lost — terminated by the server
+ * (`pg_terminate_backend`, restart), or a broken socket — rather than that the statement failed.
+ */
+export function isConnectionLoss(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (CONNECTION_LOSS_CODES.has(code) || /^E(CONNRESET|PIPE|CONNREFUSED)$/.test(code))) return true;
+    if (typeof message === 'string' && !InstError.isInstance(current) && CONNECTION_LOSS_MESSAGE.test(message)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -1,8 +1,9 @@
 /**
  * `@inst/storage-postgres`: inst's PostgreSQL backend, schema-compatible with Dagster's
- * `dagster-postgres`. This layer holds the driver — one `pg` pool per instance, UTC sessions,
- * `?` placeholders, savepoints — the `run_events` NOTIFY Dagster sends on every stored event,
- * and a reconnecting LISTEN client for watchers.
+ * `dagster-postgres`: `openPostgresStorages` gives the run, event-log and schedule storages of one
+ * instance over one `pg` pool. Below them: the driver — UTC sessions, `?` placeholders,
+ * savepoints — the `run_events` NOTIFY Dagster sends on every stored event, and a reconnecting
+ * LISTEN client that wakes watchers.
  *
  * @packageDocumentation
  */
@@ -11,11 +12,19 @@ export type { PgConnection, PgConnectionFields } from './config.js';
 export { pgConfigFrom, pgConfigFromUrl, pgUrlFromFields } from './config.js';
 
 export type { PgDriverOptions } from './driver.js';
-export { createPgDriver, DEFAULT_PG_POOL_SIZE, PgDriver } from './driver.js';
+export { createPgDriver, DEFAULT_PG_POOL_SIZE, isRetryableRead, PgDriver } from './driver.js';
 
-export { pgErrorCode } from './errors.js';
+export { isConnectionLoss, pgErrorCode } from './errors.js';
 
 export type { PgListenerOptions, RunEventHandler } from './listener.js';
 export { PgListener } from './listener.js';
 
-export { notifyRunEvent, parseRunEventPayload, RUN_EVENTS_CHANNEL } from './notify.js';
+export { notifyRunEvent, notifyRunEvents, parseRunEventPayload, RUN_EVENTS_CHANNEL } from './notify.js';
+
+export { migrationErrorFor, withMigrationCheck } from './migration-check.js';
+
+export type { RunEventsWakerOptions } from './watch.js';
+export { DEFAULT_WATCH_SAFETY_POLL_MS, RunEventsWaker } from './watch.js';
+
+export type { PostgresEventLogConnectionsOptions, PostgresStorages, PostgresStoragesOptions } from './storages.js';
+export { openPostgresStorages, postgresEventLogConnections, postgresIdentity } from './storages.js';

@@ -12,6 +12,18 @@ export async function notifyRunEvent(executor: SqlExecutor, runId: string, stora
   await executor.run(`SELECT pg_notify('${RUN_EVENTS_CHANNEL}', ?)`, [`${runId}_${storageId}`]);
 }
 
+/**
+ * {@link notifyRunEvent} for several events of one run in one statement, in the given order (a
+ * batch of events stored together).
+ */
+export async function notifyRunEvents(executor: SqlExecutor, runId: string, storageIds: readonly number[]): Promise<void> {
+  if (storageIds.length === 0) return;
+  if (storageIds.length === 1) return notifyRunEvent(executor, runId, storageIds[0]!);
+  await executor.run(`SELECT pg_notify('${RUN_EVENTS_CHANNEL}', payload) FROM unnest(?::text[]) WITH ORDINALITY AS t(payload, n) ORDER BY n`, [
+    storageIds.map((id) => `${runId}_${id}`),
+  ]);
+}
+
 /** A `run_events` payload read back: run ids are UUIDs (no `_`), so the id follows the last `_`. */
 export function parseRunEventPayload(payload: string): { runId: string; storageId: number } | undefined {
   const cut = payload.lastIndexOf('_');

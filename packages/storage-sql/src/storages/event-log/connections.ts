@@ -34,6 +34,12 @@ export interface EventLogConnections {
    */
   afterStore?(tx: SqlExecutor, runId: string, storageId: number): Promise<void>;
   /**
+   * {@link EventLogConnections.afterStore} for all the rows one write inserted into a run's
+   * database, in insert order (one statement for a batch instead of one per event). When present
+   * it is called instead of `afterStore`.
+   */
+  afterStoreBatch?(tx: SqlExecutor, runId: string, storageIds: readonly number[]): Promise<void>;
+  /**
    * A cheap check whether another process may have written the run's events since the last call
    * (SQLite: `PRAGMA data_version` of the run's shard). Without one, watchers re-query on each poll.
    */
@@ -56,6 +62,7 @@ export interface SingleDatabaseOptions {
   /** Close the driver on {@link EventLogConnections.close}. Default false: the caller owns it. */
   readonly closeDriver?: boolean;
   readonly afterStore?: EventLogConnections['afterStore'];
+  readonly afterStoreBatch?: EventLogConnections['afterStoreBatch'];
   readonly changeProbe?: EventLogConnections['changeProbe'];
 }
 
@@ -72,6 +79,7 @@ export function singleDatabaseEventLogConnections(driver: SqlDriver, options: Si
     runIds: () => Promise.resolve([]),
     dropRun: () => Promise.resolve(),
     ...(options.afterStore ? { afterStore: options.afterStore } : {}),
+    ...(options.afterStoreBatch ? { afterStoreBatch: options.afterStoreBatch } : {}),
     ...(options.changeProbe ? { changeProbe: options.changeProbe } : {}),
     close: () => (options.closeDriver ? driver.close() : Promise.resolve()),
   };

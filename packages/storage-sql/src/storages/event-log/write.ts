@@ -53,7 +53,8 @@ export async function storeEvents(ctx: EventLogContext, entries: readonly EventL
       const tx = scope.forRun(runId);
       const ids = await insertEventRows(tx, positions.map((i) => rows[i]!));
       positions.forEach((position, k) => (runStorageIds[position] = ids[k]!));
-      if (ctx.connections.afterStore) for (const id of ids) await ctx.connections.afterStore(tx, runId, id);
+      if (ctx.connections.afterStoreBatch) await ctx.connections.afterStoreBatch(tx, runId, ids);
+      else if (ctx.connections.afterStore) for (const id of ids) await ctx.connections.afterStore(tx, runId, id);
     }
     const index = scope.index;
     if (!index) return;
