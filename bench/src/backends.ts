@@ -2,30 +2,15 @@
  * The two backends: an instance on each (the facade over the real storages) and the raw driver beside it.
  *
  * SQLite: `Instance.fromConfig(home)` on a fresh home (Dagster's layout), raw better-sqlite3 on the same layout.
- * Postgres: scratch databases on the test server (`INST_TEST_PG_URL`), dropped at the end; the storages are
- * `@inst/storage-postgres`'s `openPostgresStorages` when it exists, otherwise the shared SQL storages of
- * `@inst/storage-sql` over `createPgDriver` (unsharded connections, `NOTIFY run_events` after each stored event
- * as Dagster does).
+ * Postgres: scratch databases on the test server (`INST_TEST_PG_URL`), dropped at the end, opened through a
+ * `dagster.yaml` with `storage: postgres` (`openPostgresStorages` of `@inst/storage-postgres` underneath).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Instance, type InstanceComponents } from '@inst/core';
+import { Instance } from '@inst/core';
 import type { LaunchRunContext, RunLauncher } from '@inst/run-launcher';
-import type { EventLogStorage, RunStorage, ScheduleStorage } from '@inst/storage';
-import * as storagePostgres from '@inst/storage-postgres';
-import { createPgDriver, notifyRunEvent } from '@inst/storage-postgres';
 import { createScratchDatabase, type ScratchDatabase } from '@inst/storage-postgres/testing';
-import {
-  EVENT_LOG_METADATA,
-  initializeSchema,
-  RUN_STORAGE_METADATA,
-  SCHEDULE_STORAGE_METADATA,
-  singleDatabaseEventLogConnections,
-  SqlEventLogStorage,
-  SqlRunStorage,
-  SqlScheduleStorage,
-} from '@inst/storage-sql';
 import type { BackendName } from './config';
 import { RawPgStore } from './raw/postgres';
 import { RawSqliteStore } from './raw/sqlite';
@@ -67,65 +52,13 @@ export interface InstanceHandle {
   close(): Promise<void>;
 }
 
-interface PgStorages {
-  readonly runStorage: RunStorage;
-  readonly eventLogStorage: EventLogStorage;
-  readonly scheduleStorage?: ScheduleStorage;
-  dispose(): Promise<void>;
-}
-
-/** How the Postgres storages were built, for the report. */
-export let postgresStoragesNote = '';
-
-/** The Postgres storages on `url`: the package's factory when it has one, else built here from storage-sql. */
-async function openPgStorages(url: string): Promise<PgStorages> {
-  const factory = (storagePostgres as Record<string, unknown>).openPostgresStorages;
-  if (typeof factory === 'function') {
-    postgresStoragesNote = 'Postgres storages: `openPostgresStorages` of @inst/storage-postgres.';
-    return (await (factory as (connection: { url: string }) => Promise<PgStorages>)({ url })) as PgStorages;
-  }
-  postgresStoragesNote =
-    'Postgres storages: built in the bench (no `openPostgresStorages` in @inst/storage-postgres yet): ' +
-    '`SqlRunStorage`, `SqlEventLogStorage` over `singleDatabaseEventLogConnections` (with `NOTIFY run_events` after each stored event, ' +
-    'no change probe, so cross-process watchers poll) and `SqlScheduleStorage`, all over one `createPgDriver` pool (10 connections).';
-  const driver = createPgDriver({ url }, { poolSize: 10 });
-  try {
-    for (const metadata of [RUN_STORAGE_METADATA, EVENT_LOG_METADATA, SCHEDULE_STORAGE_METADATA]) await initializeSchema(driver, metadata);
-  } catch (error) {
-    await driver.close();
-    throw error;
-  }
-  const runStorage = new SqlRunStorage({ driver });
-  const eventLogStorage = new SqlEventLogStorage(
-    singleDatabaseEventLogConnections(driver, { identity: `postgres:${url}`, afterStore: (tx, runId, storageId) => notifyRunEvent(tx, runId, storageId) }),
-  );
-  const scheduleStorage = new SqlScheduleStorage({ driver });
-  return {
-    runStorage,
-    eventLogStorage,
-    scheduleStorage,
-    dispose: async () => {
-      await scheduleStorage.dispose();
-      await eventLogStorage.dispose();
-      await runStorage.dispose();
-      await driver.close();
-    },
-  };
-}
-
 /** Opens the instance a spec names (used by the parent and by child processes). */
 export async function openInstance(spec: InstanceSpec): Promise<BenchInstance> {
   if (spec.backend === 'sqlite') return BenchInstance.fromConfig(spec.home);
-  const storages = await openPgStorages(spec.url);
-  const components: InstanceComponents = {
-    instanceType: 'PERSISTENT',
-    rootDirectory: mkdtempSync(join(tmpdir(), 'inst-bench-pg-artifacts-')),
-    runStorage: storages.runStorage,
-    eventLogStorage: storages.eventLogStorage,
-    scheduleStorage: storages.scheduleStorage,
-    onDispose: () => storages.dispose(),
-  };
-  return new BenchInstance(components);
+  // As a user configures it: a home whose dagster.yaml names the database (openPostgresStorages underneath).
+  const home = mkdtempSync(join(tmpdir(), 'inst-bench-pg-home-'));
+  writeFileSync(join(home, 'dagster.yaml'), `storage:\n  postgres:\n    postgres_url: ${JSON.stringify(spec.url)}\n`);
+  return BenchInstance.fromConfig(home);
 }
 
 /** Opens a raw store on the databases of a spec. */

@@ -1,7 +1,7 @@
 /** Runs the selected sections on the selected backends and collects the report. */
 import { loadavg } from 'node:os';
 import { pgAvailable, testPgUrl } from '@inst/storage-postgres/testing';
-import { createBackend, postgresStoragesNote, type Backend } from './backends';
+import { createBackend, type Backend } from './backends';
 import { BACKENDS, SECTIONS, SIZES, type BackendName, type BenchMode, type SectionName } from './config';
 import type { SectionContext } from './context';
 import { ReadDataset } from './dataset';
@@ -84,7 +84,6 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         }
         log(`   (${((now() - sectionStart) / 1000).toFixed(1)} s)`);
       }
-      if (name === 'postgres' && postgresStoragesNote) notes.push(postgresStoragesNote);
     } catch (error) {
       failures.push({ section: sections[0]!, backend: name, what: `setting up ${name}`, error: message(error) });
     } finally {

@@ -7,7 +7,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll } from 'vitest';
 import type { RunResult, SqlDriver, SqlExecutor, TransactionOptions } from '../driver.js';
 import { toPostgresPlaceholders } from '../placeholders.js';
 import { toSqlParams } from '../values.js';
@@ -82,24 +81,6 @@ function scratchDatabase(prefix: string): { name: string; url: string } {
   return { name, url: url.toString() };
 }
 
-/**
- * A scratch database for the tests of one `describe` block: created in `beforeAll`, dropped (with any
- * connection still open) in `afterAll`. Call it inside the block; `url()` is valid from its `beforeAll` on.
- */
-export function useScratchDatabase(prefix: string): { readonly name: string; url(): string } {
-  const { name, url } = scratchDatabase(prefix);
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  beforeAll(async () => {
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-  });
-  // vitest runs afterAll hooks last-registered first, so the caller's own clean-up runs before the drop.
-  afterAll(async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  });
-  return { name, url: () => url };
-}
 
 /** A fresh database for one test, dropped afterwards, and an executor connected to it. */
 export async function withScratchDatabase(fn: (db: PgTestExecutor, url: string) => Promise<void>): Promise<void> {
