@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadDump } from '@inst/fixtures';
 import { decompressSnapshot, deserializeValue, pyFloatRepr, serializeValue } from '@inst/serdes';
-import { toSqlTimestamp } from '@inst/storage-sql';
+import { eventRow, toSqlTimestamp, type EventRow } from '@inst/storage-sql';
 import {
   AssetKey,
   AssetMaterialization,
@@ -33,30 +33,8 @@ import {
   type EventSpecificData,
 } from '@inst/types';
 
-/** An `event_logs` row: run_id, event, dagster_event_type, timestamp, step_key, asset_key, partition. */
-export type EventRow = readonly [
-  runId: string,
-  event: string,
-  dagsterEventType: string | null,
-  timestamp: string,
-  stepKey: string | null,
-  assetKey: string | null,
-  partition: string | null,
-];
-
-/** Dagster's `_event_to_row`: the serialized entry and the columns extracted for queries (what inst stores). */
-export function eventRow(entry: EventLogEntry): EventRow {
-  const event = entry.dagsterEvent;
-  return [
-    entry.runId,
-    serializeValue(entry),
-    event?.eventTypeValue ?? null,
-    toSqlTimestamp(entry.timestamp),
-    event ? event.stepKey : entry.stepKey,
-    event?.assetKey?.toString() ?? null,
-    event?.partition || null,
-  ];
-}
+/** An `event_logs` row as inst stores it (storage-sql's `eventRow`, Dagster's `_event_to_row`). */
+export { eventRow, type EventRow };
 
 export const BENCH_JOB = 'bench_job';
 
