@@ -24,6 +24,15 @@ export async function notifyRunEvents(executor: SqlExecutor, runId: string, stor
   ]);
 }
 
+/**
+ * {@link notifyRunEvents} folded into the statement inserting the events (one round trip instead of
+ * two): `insert` is an `INSERT INTO event_logs … RETURNING id, run_id`; each inserted row is announced
+ * as `<run_id>_<id>`, in id order (Postgres evaluates a volatile select-list function after ORDER BY).
+ */
+export function insertNotifyingSql(insert: string): string {
+  return `WITH inserted AS (${insert}) SELECT id, pg_notify('${RUN_EVENTS_CHANNEL}', run_id || '_' || id) AS notified FROM inserted ORDER BY id`;
+}
+
 /** A `run_events` payload read back: run ids are UUIDs (no `_`), so the id follows the last `_`. */
 export function parseRunEventPayload(payload: string): { runId: string; storageId: number } | undefined {
   const cut = payload.lastIndexOf('_');

@@ -15,7 +15,7 @@ import type { ClientConfig } from 'pg';
 import { pgConfigFrom, type PgConnection } from './config.js';
 import { PgDriver, type PgDriverOptions } from './driver.js';
 import { withMigrationCheck } from './migration-check.js';
-import { notifyRunEvent, notifyRunEvents } from './notify.js';
+import { insertNotifyingSql, notifyRunEvent, notifyRunEvents } from './notify.js';
 import { RunEventsWaker } from './watch.js';
 
 /** Options of {@link openPostgresStorages}. */
@@ -95,7 +95,7 @@ export interface PostgresEventLogConnectionsOptions {
 /**
  * Event log connections to one Postgres database: global storage ids, Dagster's
  * `NOTIFY run_events '<run_id>_<storage_id>'` in the writing transaction for every stored event
- * (one statement per batch), and LISTEN-driven wake-ups for watchers (see {@link RunEventsWaker}).
+ * (sent by the inserting statement itself), and LISTEN-driven wake-ups for watchers (see {@link RunEventsWaker}).
  * `db` is what the storage queries (the driver, possibly wrapped); the listener connects to `driver`'s database.
  */
 export function postgresEventLogConnections(driver: PgDriver, options: PostgresEventLogConnectionsOptions = {}): EventLogConnections {
@@ -111,6 +111,8 @@ export function postgresEventLogConnections(driver: PgDriver, options: PostgresE
     identity,
     afterStore: (tx, runId, storageId) => notifyRunEvent(tx, runId, storageId),
     afterStoreBatch: (tx, runId, storageIds) => notifyRunEvents(tx, runId, storageIds),
+    // The NOTIFYs ride on the INSERT itself (afterStore* stay for callers of the hooks).
+    eventInsertSql: insertNotifyingSql,
     changeProbe: (runId) => waker.probe(runId),
   });
   return {

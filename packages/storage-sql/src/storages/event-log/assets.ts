@@ -66,18 +66,55 @@ function assetEntryValues(entry: EventLogEntry, storageId: number, schema: Index
   }
 }
 
-/** Upserts the `asset_keys` row of an asset event (`store_asset_event`); `storageId` is its index id. */
-export async function storeAssetEvent(tx: SqlExecutor, schema: IndexSchema, entry: EventLogEntry, storageId: number): Promise<void> {
-  const assetKey = entry.dagsterEvent?.assetKey;
-  if (!assetKey) return;
-  const values = assetEntryValues(entry, storageId, schema);
-  if (values.length === 0) return;
-  const columns = values.map(([column]) => column);
-  await tx.run(
-    `INSERT INTO asset_keys (asset_key, ${columns.join(', ')}) VALUES (${placeholders(columns.length + 1)})
-     ON CONFLICT (asset_key) DO UPDATE SET ${columns.map((c) => `${c} = excluded.${c}`).join(', ')}`,
-    [assetKey.toString(), ...values.map(([, value]) => value)],
-  );
+/** The `asset_keys` columns {@link assetEntryValues} may set, in the order the upserts name them. */
+const ASSET_ENTRY_COLUMNS: readonly string[] = ['last_materialization', 'last_run_id', 'last_materialization_timestamp'];
+
+/** Assets upserted by one statement (at most 4 bound values each). */
+const UPSERT_CHUNK = 500;
+
+/**
+ * Upserts the `asset_keys` rows of asset events (`store_asset_event` for each, in input order);
+ * `storageIds` are their index ids. The end state of one upsert per event, with one row per asset:
+ * each column an event sets takes the value of the last event of that asset setting it, and the
+ * assets setting the same columns are upserted together by multi-row statements.
+ */
+export async function storeAssetEvents(tx: SqlExecutor, schema: IndexSchema, entries: readonly EventLogEntry[], storageIds: readonly number[]): Promise<void> {
+  // From the last event back: a column keeps the first value met; an event whose asset already met
+  // a later event of the same type (so the same columns) is skipped without serializing anything.
+  const perAsset = new Map<string, { values: Map<string, unknown>; types: Set<string> }>();
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const entry = entries[i]!;
+    const event = entry.dagsterEvent;
+    if (!event?.assetKey) continue;
+    const key = event.assetKey.toString();
+    let asset = perAsset.get(key);
+    if (asset?.types.has(event.eventType)) continue;
+    if (!asset) perAsset.set(key, (asset = { values: new Map(), types: new Set() }));
+    asset.types.add(event.eventType);
+    for (const [column, value] of assetEntryValues(entry, storageIds[i]!, schema)) if (!asset.values.has(column)) asset.values.set(column, value);
+  }
+  // Assets grouped by the columns they set: one statement shape per group.
+  const groups = new Map<string, { columns: string[]; rows: unknown[][] }>();
+  for (const [key, { values }] of perAsset) {
+    if (values.size === 0) continue;
+    const columns = ASSET_ENTRY_COLUMNS.filter((column) => values.has(column));
+    const signature = columns.join(',');
+    let group = groups.get(signature);
+    if (!group) groups.set(signature, (group = { columns, rows: [] }));
+    group.rows.push([key, ...columns.map((column) => values.get(column))]);
+  }
+  for (const { columns, rows } of groups.values()) {
+    const row = `(${placeholders(columns.length + 1)})`;
+    const update = columns.map((c) => `${c} = excluded.${c}`).join(', ');
+    for (let start = 0; start < rows.length; start += UPSERT_CHUNK) {
+      const chunk = rows.slice(start, start + UPSERT_CHUNK);
+      await tx.run(
+        `INSERT INTO asset_keys (asset_key, ${columns.join(', ')}) VALUES ${chunk.map(() => row).join(', ')}
+     ON CONFLICT (asset_key) DO UPDATE SET ${update}`,
+        chunk.flat(),
+      );
+    }
+  }
 }
 
 /** Inserts the indexed tags of asset events (`store_asset_event_tags`), one statement for all. */

@@ -40,6 +40,14 @@ export interface EventLogConnections {
    */
   afterStoreBatch?(tx: SqlExecutor, runId: string, storageIds: readonly number[]): Promise<void>;
   /**
+   * Folds what {@link EventLogConnections.afterStore} does into the statement inserting the event
+   * rows, saving a round trip per write: `insert` is an `INSERT INTO event_logs … RETURNING id, run_id`
+   * (all values bound), the result one statement returning a row with the `id` of each inserted row
+   * (e.g. Postgres: a CTE calling `pg_notify` per row). When present, `afterStore` and
+   * `afterStoreBatch` are not called.
+   */
+  eventInsertSql?(insert: string): string;
+  /**
    * A cheap check whether another process may have written the run's events since the last call
    * (SQLite: `PRAGMA data_version` of the run's shard). Without one, watchers re-query on each poll.
    */
@@ -63,6 +71,7 @@ export interface SingleDatabaseOptions {
   readonly closeDriver?: boolean;
   readonly afterStore?: EventLogConnections['afterStore'];
   readonly afterStoreBatch?: EventLogConnections['afterStoreBatch'];
+  readonly eventInsertSql?: EventLogConnections['eventInsertSql'];
   readonly changeProbe?: EventLogConnections['changeProbe'];
 }
 
@@ -80,6 +89,7 @@ export function singleDatabaseEventLogConnections(driver: SqlDriver, options: Si
     dropRun: () => Promise.resolve(),
     ...(options.afterStore ? { afterStore: options.afterStore } : {}),
     ...(options.afterStoreBatch ? { afterStoreBatch: options.afterStoreBatch } : {}),
+    ...(options.eventInsertSql ? { eventInsertSql: options.eventInsertSql } : {}),
     ...(options.changeProbe ? { changeProbe: options.changeProbe } : {}),
     close: () => (options.closeDriver ? driver.close() : Promise.resolve()),
   };

@@ -38,7 +38,7 @@ export function eventRow(entry: EventLogEntry): EventRow {
 }
 
 /** Rows per multi-row INSERT: well under SQLite's 32766 bound parameters. */
-const INSERT_CHUNK = 500;
+export const INSERT_CHUNK = 500;
 
 /** `?, ?, ?` for `n` values. */
 export function placeholders(n: number): string {
@@ -48,14 +48,16 @@ export function placeholders(n: number): string {
 /**
  * Inserts event rows (multi-row INSERTs) and returns their storage ids in row order. The ids one
  * statement assigns ascend in VALUES order on both dialects; sorting the RETURNING rows makes the
- * pairing independent of the order they come back in.
+ * pairing independent of the order they come back in. `wrap` (`EventLogConnections.eventInsertSql`)
+ * turns each `INSERT … RETURNING id, run_id` into the statement run instead.
  */
-export async function insertEventRows(tx: SqlExecutor, rows: readonly EventRow[]): Promise<number[]> {
+export async function insertEventRows(tx: SqlExecutor, rows: readonly EventRow[], wrap?: (insert: string) => string): Promise<number[]> {
   const ids: number[] = [];
   for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
     const chunk = rows.slice(start, start + INSERT_CHUNK);
     const values = chunk.map(() => `(${placeholders(7)})`).join(', ');
-    const returned = await tx.all<{ id: number | bigint }>(`INSERT INTO event_logs (${EVENT_COLUMNS}) VALUES ${values} RETURNING id`, chunk.flat());
+    const insert = `INSERT INTO event_logs (${EVENT_COLUMNS}) VALUES ${values} RETURNING id`;
+    const returned = await tx.all<{ id: number | bigint }>(wrap ? wrap(`${insert}, run_id`) : insert, chunk.flat());
     ids.push(...returned.map((r) => Number(r.id)).sort((a, b) => a - b));
   }
   return ids;

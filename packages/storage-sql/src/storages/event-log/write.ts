@@ -1,10 +1,10 @@
 import { InvalidArgumentError } from '@inst/errors';
 import { ASSET_CHECK_EVENTS, ASSET_EVENTS, DagsterEventType, EVENT_TYPE_TO_PIPELINE_RUN_STATUS, EventLogEntry } from '@inst/types';
-import { storeAssetEvent, storeAssetEventTags } from './assets.js';
+import { storeAssetEvents, storeAssetEventTags } from './assets.js';
 import { storeAssetCheckEvent } from './checks.js';
 import { freeConcurrencySlots } from './concurrency.js';
 import type { EventLogContext } from './context.js';
-import { eventRow, insertEventRows, placeholders } from './rows.js';
+import { eventRow, INSERT_CHUNK, insertEventRows, placeholders } from './rows.js';
 
 /*
  * The write paths: storing events (facts §6.2), deleting a run's events, wiping everything.
@@ -28,9 +28,8 @@ function roleOf(entry: EventLogEntry): { asset: boolean; check: boolean; runStat
  * Stores events, all in one transaction (see `inWriteTransaction`): each event's row in its run's
  * database; for asset events, the `asset_keys` upsert and indexed tags (on run-sharded storage
  * against a copy of the row in the index, with the index's id); check executions; and, run-sharded,
- * copies of run-status events in the index. Rows are inserted with multi-row INSERTs; when every
- * event is a materialization, or every one an observation, `asset_keys` is upserted from the last
- * event of each asset only (the same end state as one upsert per event).
+ * copies of run-status events in the index. Rows are inserted with multi-row INSERTs, and
+ * `asset_keys` with one row per asset (see `storeAssetEvents`: the end state of one upsert per event).
  */
 export async function storeEvents(ctx: EventLogContext, entries: readonly EventLogEntry[]): Promise<void> {
   for (const entry of entries) {
@@ -44,6 +43,17 @@ export async function storeEvents(ctx: EventLogContext, entries: readonly EventL
   // Serialize before any transaction opens: an unserializable event fails with nothing written.
   const rows = entries.map(eventRow);
   const runIds = [...new Set(entries.map((entry) => entry.runId))];
+  const connections = ctx.connections;
+  const eventInsertSql = connections.eventInsertSql?.bind(connections);
+
+  // SQLite, one INSERT and nothing else to write: in autocommit it is the same atomic write as in
+  // BEGIN IMMEDIATE … COMMIT, without those two statements. (Postgres keeps its transaction: a
+  // BEGIN that finds its pooled connection lost is run again, a lost INSERT could not be.)
+  if (connections.dialect === 'sqlite' && !withIndex && runIds.length === 1 && rows.length <= INSERT_CHUNK && !connections.afterStore && !connections.afterStoreBatch && !eventInsertSql) {
+    await insertEventRows(await connections.forRun(runIds[0]!), rows);
+    ctx.notifyWritten(runIds);
+    return;
+  }
 
   await ctx.write(runIds, withIndex, async (scope) => {
     // Each run's rows, in input order, into its database.
@@ -51,8 +61,9 @@ export async function storeEvents(ctx: EventLogContext, entries: readonly EventL
     for (const runId of runIds) {
       const positions = entries.flatMap((entry, i) => (entry.runId === runId ? [i] : []));
       const tx = scope.forRun(runId);
-      const ids = await insertEventRows(tx, positions.map((i) => rows[i]!));
+      const ids = await insertEventRows(tx, positions.map((i) => rows[i]!), eventInsertSql);
       positions.forEach((position, k) => (runStorageIds[position] = ids[k]!));
+      if (eventInsertSql) continue;
       if (ctx.connections.afterStoreBatch) await ctx.connections.afterStoreBatch(tx, runId, ids);
       else if (ctx.connections.afterStore) for (const id of ids) await ctx.connections.afterStore(tx, runId, id);
     }
@@ -70,24 +81,16 @@ export async function storeEvents(ctx: EventLogContext, entries: readonly EventL
       for (const position of assetPositions) indexIds.set(position, runStorageIds[position]!);
     }
 
-    const types = new Set(assetPositions.map((i) => entries[i]!.dagsterEvent!.eventType));
-    const lastPerAssetOnly = assetPositions.length === entries.length && types.size === 1 && (types.has(E.ASSET_MATERIALIZATION) || types.has(E.ASSET_OBSERVATION));
-    const upserts = lastPerAssetOnly ? lastOfEachAsset(entries, assetPositions) : assetPositions;
-    for (const position of upserts) await storeAssetEvent(index, schema, entries[position]!, indexIds.get(position)!);
-    await storeAssetEventTags(index, schema, assetPositions.map((i) => entries[i]!), assetPositions.map((i) => indexIds.get(i)!));
+    const assetEntries = assetPositions.map((i) => entries[i]!);
+    const assetIndexIds = assetPositions.map((i) => indexIds.get(i)!);
+    await storeAssetEvents(index, schema, assetEntries, assetIndexIds);
+    await storeAssetEventTags(index, schema, assetEntries, assetIndexIds);
 
     for (let i = 0; i < entries.length; i++) {
       if (roles[i]!.check) await storeAssetCheckEvent(index, schema, entries[i]!, sharded ? null : runStorageIds[i]!);
     }
   });
   ctx.notifyWritten(runIds);
-}
-
-/** The position of the last event of each asset, in input order. */
-function lastOfEachAsset(entries: readonly EventLogEntry[], positions: readonly number[]): number[] {
-  const last = new Map<string, number>();
-  for (const position of positions) last.set(entries[position]!.dagsterEvent!.assetKey!.toString(), position);
-  return [...last.values()].sort((a, b) => a - b);
 }
 
 /**
