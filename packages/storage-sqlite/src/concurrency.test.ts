@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleChildScript } from './test-support/bundle-child';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRevision, HEAD_REVISION } from '@inst/storage-sql';
 import { openSqliteLayout } from './layout.js';
@@ -25,25 +24,7 @@ describe('four processes writing the same SQLite files at once', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'inst-concurrency-'));
     worker = join(dir, 'worker.mjs');
-    const betterSqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-    await build({
-      entryPoints: [join(here, 'test-support', 'concurrency-worker.ts')],
-      outfile: worker,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      conditions: ['@inst/source'],
-      logLevel: 'silent',
-      plugins: [
-        {
-          name: 'external-better-sqlite3',
-          setup(b) {
-            b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: betterSqlite, external: true }));
-          },
-        },
-      ],
-    });
+    await bundleChildScript(join(here, 'test-support', 'concurrency-worker.ts'), worker);
   });
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleChildScript } from './test-support/bundle-child';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidArgumentError, InvariantViolationError } from '@inst/errors';
 import { deserializeValue } from '@inst/serdes';
@@ -186,25 +185,7 @@ describe('SQLite event log: a writer in another process', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'inst-event-log-process-'));
     worker = join(dir, 'writer.mjs');
-    const betterSqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-    await build({
-      entryPoints: [join(here, 'event-log-test-writer.ts')],
-      outfile: worker,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      conditions: ['@inst/source'],
-      logLevel: 'silent',
-      plugins: [
-        {
-          name: 'external-better-sqlite3',
-          setup(b) {
-            b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: betterSqlite, external: true }));
-          },
-        },
-      ],
-    });
+    await bundleChildScript(join(here, 'event-log-test-writer.ts'), worker);
   });
   afterAll(() => {
     rmSync(dir, { recursive: true, force: true });
