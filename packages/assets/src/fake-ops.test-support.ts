@@ -104,6 +104,16 @@ export class FakeAssetEventLog {
     return this.#fetch(DagsterEventType.ASSET_OBSERVATION, f, limit, cursor, ascending);
   }
 
+  /** As the SQL storage pages it: the last record's cursor, else the given one, else storage id -1; has_more = len == limit. */
+  async fetchPlannedMaterializations(f: AssetKey | AssetRecordsFilter, limit: number, cursor?: string, ascending = false): Promise<EventRecordsResult> {
+    this.calls.push('fetchPlannedMaterializations');
+    const filter = f instanceof AssetKey ? new AssetRecordsFilter({ assetKey: f }) : f;
+    const records = await this.getEventRecords(filter.toEventRecordsFilter(DagsterEventType.ASSET_MATERIALIZATION_PLANNED, cursor, ascending), limit, ascending);
+    const last = records.at(-1);
+    const next = last ? EventLogCursor.fromStorageId(last.storageId).toString() : cursor || EventLogCursor.fromStorageId(-1).toString();
+    return new EventRecordsResult({ records, cursor: next, hasMore: records.length === limit });
+  }
+
   fetchFailedMaterializations(f: AssetKey | AssetRecordsFilter, limit: number, cursor?: string, ascending?: boolean): Promise<EventRecordsResult> {
     this.calls.push('fetchFailedMaterializations');
     return this.#fetch(DagsterEventType.ASSET_FAILED_TO_MATERIALIZE, f, limit, cursor, ascending);

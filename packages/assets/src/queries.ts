@@ -1,22 +1,20 @@
+import { warnOnce } from '@inst/errors';
 import {
-  AssetKey,
   AssetRecordsFilter,
-  DagsterEventType,
-  EventLogCursor,
-  EventRecordsResult,
   RUN_TAGS,
+  type AssetKey,
+  type DagsterEventType,
+  type EventRecordsResult,
   type AssetCheckExecutionRecord,
   type AssetCheckKey,
   type AssetRecord,
   type EventLogEntry,
   type EventLogRecord,
-  type EventRecordsFilter,
   type PlannedMaterializationInfo,
 } from '@inst/types';
 import { getByKey } from './keys';
 import type { AssetsInstanceOps } from './ops';
 import type { FreshnessStateRecord } from './records';
-import { warnOnce } from '@inst/errors';
 
 /**
  * A page of an asset's ASSET_MATERIALIZATION records (Dagster's `fetch_materializations`): newest first unless
@@ -58,12 +56,11 @@ export function fetchFailedMaterializations(
 }
 
 /**
- * A page of ASSET_MATERIALIZATION_PLANNED records (Dagster's deprecated `fetch_planned_materializations`), read
- * with `getEventRecords`: the cursor is the last record's (or the given one, or storage id -1 when nothing was
- * found), and `hasMore` is Dagster's `len(records) == limit`. Dagster ignores `cursor` when given a bare AssetKey;
- * here a key is read as `new AssetRecordsFilter({ assetKey })`, so the cursor always applies and paging ends.
+ * A page of ASSET_MATERIALIZATION_PLANNED records (Dagster's deprecated `fetch_planned_materializations`), paged
+ * like {@link fetchMaterializations}. Dagster ignores `cursor` when given a bare AssetKey; the storage applies it
+ * always, so paging ends.
  */
-export async function fetchPlannedMaterializations(
+export function fetchPlannedMaterializations(
   ops: Pick<AssetsInstanceOps, 'eventLogStorage'>,
   recordsFilter: AssetKey | AssetRecordsFilter,
   limit: number,
@@ -71,12 +68,7 @@ export async function fetchPlannedMaterializations(
   ascending = false,
 ): Promise<EventRecordsResult> {
   warnOnce('"fetchPlannedMaterializations" is deprecated and will be removed in 2.0.', 'DeprecationWarning');
-  const filter = recordsFilter instanceof AssetKey ? new AssetRecordsFilter({ assetKey: recordsFilter }) : recordsFilter;
-  const eventRecordsFilter: EventRecordsFilter = filter.toEventRecordsFilter(DagsterEventType.ASSET_MATERIALIZATION_PLANNED, cursor, ascending);
-  const records = await ops.eventLogStorage.getEventRecords(eventRecordsFilter, limit, ascending);
-  const last = records.at(-1);
-  const newCursor = last ? EventLogCursor.fromStorageId(last.storageId).toString() : cursor || EventLogCursor.fromStorageId(-1).toString();
-  return new EventRecordsResult({ records, cursor: newCursor, hasMore: records.length === limit });
+  return ops.eventLogStorage.fetchPlannedMaterializations(recordsFilter, limit, cursor ?? undefined, ascending);
 }
 
 /** Asset keys known to the event log, ordered by their stored string, optionally under a prefix, after a cursor (a key's stored string), at most `limit`. */
