@@ -108,7 +108,7 @@ export class Instance implements AsyncDisposable {
     }
     const { directory, cleanup } = artifactDirectory(tempdir);
     const storages = await openStorages({ kind: 'memory' });
-    return new this({
+    return closingOnFailure(storages, () => new this({
       instanceType: 'EPHEMERAL',
       rootDirectory: directory,
       runStorage: storages.runStorage,
@@ -118,7 +118,7 @@ export class Instance implements AsyncDisposable {
         await storages.dispose();
         cleanup();
       },
-    });
+    }));
   }
 
   /** The PERSISTENT instance of the home in `INST_HOME`, else `DAGSTER_HOME`. */
@@ -1374,7 +1374,8 @@ async function openFromRef<T extends Instance>(cls: InstanceClass<T>, ref: Insta
   const settings = new InstanceSettings(ref.config);
   const target = (await loadInstanceClass(settings)) ?? cls;
   const storages: OpenedStorages = await openStorages({ kind: 'config', home: ref.home, storage: settings.storageConfig });
-  return new target({
+  // A failure building the instance (bad settings read by the constructor) closes what was opened (issue #10).
+  return closingOnFailure(storages, () => new target({
     instanceType: 'PERSISTENT',
     rootDirectory: settings.localArtifactStorageConfig?.config?.base_dir as string | undefined ?? ref.home,
     runStorage: storages.runStorage,
@@ -1386,7 +1387,17 @@ async function openFromRef<T extends Instance>(cls: InstanceClass<T>, ref: Insta
       await storages.dispose();
       cleanup?.();
     },
-  }) as T;
+  }) as T);
+}
+
+/** `build()`, or on its failure the storages disposed and the error rethrown. */
+async function closingOnFailure<T>(storages: OpenedStorages, build: () => T): Promise<T> {
+  try {
+    return build();
+  } catch (error) {
+    await storages.dispose().catch(() => {});
+    throw error;
+  }
 }
 
 /** The class `instance_class` names: `{ module, class }` where module is a package or a file the user owns. */

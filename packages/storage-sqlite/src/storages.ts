@@ -18,7 +18,14 @@ export interface SqliteStorages {
  */
 export async function openSqliteStorages(home: string, options: { layout?: SqliteLayoutOptions } = {}): Promise<SqliteStorages> {
   const layout = await openSqliteLayout(home, options.layout);
-  const eventLogStorage = await openSqliteEventLogStorage(layout);
+  let eventLogStorage: SqlEventLogStorage;
+  try {
+    eventLogStorage = await openSqliteEventLogStorage(layout);
+  } catch (error) {
+    // A failed open closes what it opened (issue #10).
+    await layout.close();
+    throw error;
+  }
   const runStorage = new SqlRunStorage({
     driver: layout.runs,
     // The optional start/end time migration reads times from the event log.
