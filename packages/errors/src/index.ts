@@ -25,7 +25,10 @@ export type InstErrorCode =
   | 'CONFIG_ERROR'
   | 'NOT_SUPPORTED'
   | 'DISPOSED'
-  | 'LAUNCH_ERROR';
+  | 'LAUNCH_ERROR'
+  | 'CODE_LOCATION_LOAD_ERROR'
+  | 'USER_CODE_PROCESS_ERROR'
+  | 'USER_CODE_UNREACHABLE';
 
 const MARKER = Symbol.for('inst.error');
 
