@@ -1,19 +1,41 @@
 import { NotSupportedError } from '@inst/errors';
-import { DefaultRunCoordinator, InProcessRunLauncher, type RunCoordinator, type RunLauncher } from '@inst/run-launcher';
-import type { InstanceConfig } from '@inst/settings';
+import {
+  DefaultRunCoordinator,
+  InProcessRunLauncher,
+  NoOpRunLauncher,
+  QueuedRunCoordinator,
+  type RunCoordinator,
+  type RunLauncher,
+} from '@inst/run-launcher';
+import { runQueueConfigOf, type InstanceConfig, type RunQueueBlock } from '@inst/settings';
 
 /**
- * The run coordinator a config names. Dagster's built-in names map to inst's classes. Without a
- * `run_coordinator` or `run_queue` block, inst launches at once (DefaultRunCoordinator): Dagster would queue,
- * but inst has no queued coordinator daemon yet — an explicit QueuedRunCoordinator says so clearly.
+ * The run coordinator a config names. Dagster's built-in names map to inst's classes. As in Dagster, a config
+ * naming no coordinator (or a `run_queue` block) gets a QueuedRunCoordinator, whose runs the
+ * QUEUED_RUN_COORDINATOR daemon (`@inst/run-queue`) launches; DefaultRunCoordinator launches at once, and is
+ * what an ephemeral instance uses.
  */
-export function loadRunCoordinator(config: InstanceConfig): RunCoordinator {
-  const named = config.run_coordinator?.class ?? (config.run_queue ? 'QueuedRunCoordinator' : 'DefaultRunCoordinator');
+export function loadRunCoordinator(config: InstanceConfig, options: { ephemeral?: boolean } = {}): RunCoordinator {
+  // Dagster's ephemeral instance launches at once (no daemon runs against in-memory storage).
+  const named = config.run_coordinator?.class ?? (options.ephemeral ? 'DefaultRunCoordinator' : 'QueuedRunCoordinator');
   switch (named) {
     case 'DefaultRunCoordinator':
       return new DefaultRunCoordinator();
+    case 'QueuedRunCoordinator': {
+      const block = (config.run_queue ?? config.run_coordinator?.config ?? {}) as RunQueueBlock;
+      const queue = runQueueConfigOf(block);
+      return new QueuedRunCoordinator({
+        maxConcurrentRuns: queue.maxConcurrentRuns,
+        tagConcurrencyLimits: queue.tagConcurrencyLimits,
+        dequeueIntervalSeconds: queue.dequeueIntervalSeconds,
+        dequeueUseThreads: queue.dequeueUseThreads,
+        ...(queue.dequeueNumWorkers === undefined ? {} : { dequeueNumWorkers: queue.dequeueNumWorkers }),
+        maxUserCodeFailureRetries: queue.maxUserCodeFailureRetries,
+        userCodeFailureRetryDelay: queue.userCodeFailureRetryDelay,
+      });
+    }
     default:
-      throw new NotSupportedError(`run_coordinator ${named} is not available in inst yet; use DefaultRunCoordinator`);
+      throw new NotSupportedError(`run_coordinator ${named} is not available in inst; use QueuedRunCoordinator or DefaultRunCoordinator`);
   }
 }
 
@@ -25,6 +47,10 @@ export function loadRunLauncher(config: InstanceConfig): RunLauncher {
     case 'SyncInMemoryRunLauncher':
     case 'InProcessRunLauncher':
       return new InProcessRunLauncher();
+    case 'NoOpRunLauncher': {
+      const launcherConfig = (config.run_launcher?.config ?? {}) as { record_launches?: boolean };
+      return new NoOpRunLauncher({ recordLaunches: launcherConfig.record_launches === true });
+    }
     default:
       throw new NotSupportedError(`run_launcher ${named} is not available in inst yet; use InProcessRunLauncher`);
   }

@@ -13,6 +13,7 @@ import * as storageDomain from '@inst/storage';
 import type { EventLogStorage, RunStorage, ScheduleStorage, StorageInstanceOps } from '@inst/storage';
 import type { EventLogEntry } from '@inst/types';
 import { stringify as toYaml } from 'yaml';
+import { installArgumentChecks } from './arguments';
 import { loadRunCoordinator, loadRunLauncher } from './components';
 import { type InstanceRef, instanceHomeFromEnv, instanceRefFromDir } from './instance-ref';
 import {
@@ -259,7 +260,7 @@ export class Instance implements AsyncDisposable {
   /** The run coordinator (loaded on first use from `run_coordinator`). */
   get runCoordinator(): launcher.RunCoordinator {
     if (!this.#runCoordinator) {
-      const coordinator = this.#components.runCoordinator ?? loadRunCoordinator(this.#components.ref?.config ?? {});
+      const coordinator = this.#components.runCoordinator ?? loadRunCoordinator(this.#components.ref?.config ?? {}, { ephemeral: this.isEphemeral });
       coordinator.registerInstance?.(this);
       this.#runCoordinator = coordinator;
     }
@@ -1356,6 +1357,9 @@ export class Instance implements AsyncDisposable {
   }
 
 }
+
+// One argument check per public member, applied once to the class (see ./arguments).
+installArgumentChecks(Instance);
 
 function artifactDirectory(tempdir: string | undefined): { directory: string; cleanup: () => void } {
   if (tempdir) {

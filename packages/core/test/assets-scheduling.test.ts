@@ -54,7 +54,10 @@ const repository = new RemoteRepositoryOrigin({
   repositoryName: '__repository__',
 });
 
-const DAGSTER_YAML = `retention:
+const DAGSTER_YAML = `run_coordinator:
+  module: dagster.core.run_coordinator
+  class: DefaultRunCoordinator
+retention:
   sensor:
     purge_after_days:
       skipped: 1

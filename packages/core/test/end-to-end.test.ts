@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InProcessRunLauncher } from '@inst/run-launcher';
@@ -29,6 +29,8 @@ describe('end to end on a SQLite home', () => {
 
   beforeEach(async () => {
     home = mkdtempSync(join(tmpdir(), 'inst-e2e-'));
+    // Launch at once: a home without run_coordinator queues runs for the run queue daemon, as in Dagster.
+    writeFileSync(join(home, 'dagster.yaml'), 'run_coordinator:\n  module: dagster.core.run_coordinator\n  class: DefaultRunCoordinator\n');
     instance = await Instance.fromConfig(home);
     (instance.runLauncher as InProcessRunLauncher).registerJob(etl);
     (instance.runLauncher as InProcessRunLauncher).registerJob(broken);

@@ -35,3 +35,14 @@ export { executeJob, LogLevel, type ExecutionOutcome } from './execute';
 export { formatDuration } from './format';
 /** A launcher was asked for a job it does not know. */
 export { JobNotFoundError } from './errors';
+/** Dagster's QueuedRunCoordinator: submitted runs wait in the queue for the run queue daemon. */
+export {
+  QueuedRunCoordinator,
+  onRunEnqueued,
+  type EnqueueListener,
+  type QueuedRunCoordinatorInstance,
+  type QueuedRunCoordinatorOptions,
+  type TagConcurrencyLimitConfig,
+} from './queued-run-coordinator';
+/** A launcher that only records launches (benchmarks, queue tests). */
+export { NoOpRunLauncher, NO_OP_LAUNCH_MESSAGE, type NoOpRunLauncherOptions } from './no-op-run-launcher';
