@@ -1,0 +1,91 @@
+/**
+ * What the daemons need of code locations: the `CodeLocation` of `@inst/code-location` (CONTRACTS), narrowed to
+ * the members the scheduler, sensor and backfill daemons call. Any object with these members works, so the host
+ * does not depend on how user code is loaded.
+ */
+import type { SerializableErrorInfo } from '@inst/types';
+
+/** A run request, as a schedule or sensor evaluation returns it (`@inst/definitions` `RunRequest`). */
+export interface RunRequestLike {
+  runKey?: string | null;
+  runConfig?: Record<string, unknown>;
+  tags?: Record<string, string>;
+  jobName?: string;
+  partitionKey?: string | null;
+  /** Asset key paths. */
+  assetSelection?: string[][];
+}
+
+/** A schedule evaluation (`ScheduleEvaluation`). */
+export interface ScheduleEvaluationLike {
+  runRequests: RunRequestLike[];
+  skipMessage?: string | null;
+  error?: SerializableErrorInfo | null;
+}
+
+/** A sensor evaluation (`SensorEvaluation`). */
+export interface SensorEvaluationLike {
+  runRequests: RunRequestLike[];
+  skipMessage?: string | null;
+  cursor?: string | null;
+  dynamicPartitionsRequests?: { partitionsDefName: string; add?: string[]; delete?: string[] }[];
+  error?: SerializableErrorInfo | null;
+}
+
+/** A schedule in a location's snapshot. */
+export interface ScheduleSnapshotLike {
+  name: string;
+  jobName: string;
+  cronSchedule: string | readonly string[];
+  executionTimezone?: string | null;
+  defaultStatus?: 'RUNNING' | 'STOPPED' | null;
+  /** Whether the schedule's job is partitioned (Dagster catches up only for those). */
+  hasPartitions?: boolean;
+}
+
+/** A sensor in a location's snapshot. */
+export interface SensorSnapshotLike {
+  name: string;
+  jobNames?: readonly string[];
+  minIntervalSeconds?: number | null;
+  defaultStatus?: 'RUNNING' | 'STOPPED' | null;
+  sensorType?: string | null;
+}
+
+/** A job in a location's snapshot. */
+export interface JobSnapshotEntryLike {
+  name: string;
+  /** A `JobSnapshot` of `@inst/types` (stored with the run when present). */
+  jobSnapshot?: unknown;
+  /** Whether the job is partitioned. */
+  partitioned?: boolean;
+}
+
+/** What a code location's snapshot lists. */
+export interface CodeLocationSnapshotLike {
+  /** Dagster names the repository of a `Definitions` `__repository__`. */
+  repositoryName?: string;
+  jobs?: readonly JobSnapshotEntryLike[];
+  schedules?: readonly ScheduleSnapshotLike[];
+  sensors?: readonly SensorSnapshotLike[];
+}
+
+/** A code location, as far as the daemons use it. */
+export interface CodeLocationLike {
+  readonly name: string;
+  /** The location's origin (a `CodeLocationOrigin` of `@inst/types`); a registered origin by name when absent. */
+  readonly origin?: unknown;
+  snapshot(): Promise<CodeLocationSnapshotLike>;
+  partitionKeys?(jobName: string): Promise<string[]>;
+  evaluateSchedule(name: string, context: { scheduledExecutionTime: number; timezone?: string }): Promise<ScheduleEvaluationLike>;
+  evaluateSensor(
+    name: string,
+    context: { cursor: string | null; lastTickCompletionTime: number | null; lastRunKey: string | null; lastSensorStartTime: number | null },
+  ): Promise<SensorEvaluationLike>;
+}
+
+/** A set of loaded code locations (`Workspace` of `@inst/code-location`). */
+export interface WorkspaceLike {
+  readonly locations: readonly CodeLocationLike[];
+  dispose?(): Promise<void>;
+}
