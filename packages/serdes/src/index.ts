@@ -24,3 +24,4 @@ export { FrozenSet, PyFloat, PyEnumValue, UnknownRecord, FLOAT_KEYS, STORED_ORDE
 export { createSnapshotId, compressSnapshot, decompressSnapshot, sha1Hex } from './snapshot';
 export { pyFloatRepr, pyJsonString, pyIntRepr, pyStrRepr, compareCodePoints } from './json-text';
 export { parseJson, formatPath, type JsonPath } from './json-parse';
+export { checkSerializable, isWellFormedString, describe as describeValue, type CheckOptions } from './check';

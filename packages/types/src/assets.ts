@@ -20,12 +20,24 @@ export function parseAssetKeyString(text: string): string[] {
   return text.split(ASSET_KEY_SPLIT).filter((part) => part.length > 0);
 }
 
+/** Dagster's `check.sequence_param(path, "path", of_type=str)`: a string, or a sequence of strings (not a lone string's letters). */
+function assetKeyPath(path: unknown): string[] {
+  if (typeof path === 'string') return [path];
+  if (typeof path !== 'object' || path === null || typeof (path as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
+    throw new InvalidArgumentError(`AssetKey(path): expected a string or a list of strings, got ${path === null ? 'null' : typeof path} ${String(path)}`);
+  }
+  const parts = [...(path as Iterable<unknown>)];
+  const bad = parts.findIndex((part) => typeof part !== 'string');
+  if (bad >= 0) throw new InvalidArgumentError(`AssetKey(path[${bad}]): expected a string, got ${typeof parts[bad]} ${String(parts[bad])}`);
+  return parts as string[];
+}
+
 /** The key of an asset: a path of strings (`AssetKey(["prefix", "name"])`). */
 export class AssetKey {
   declare readonly path: readonly string[];
 
   constructor(path: string | readonly string[]) {
-    initRecord(this, { path: typeof path === 'string' ? [path] : [...path] });
+    initRecord(this, { path: assetKeyPath(path) });
   }
 
   /** The string stored in the `asset_key` columns: Python's `json.dumps(path)`, e.g. `["a", "b"]`. */

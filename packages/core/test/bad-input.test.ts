@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InstError } from '@inst/errors';
+import { AssetKey, type DagsterRun } from '@inst/types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Instance } from '../src/index';
+import { ACCEPTED_CASES, BAD_INPUT_CASES, type CaseContext } from './bad-input.cases';
+
+/** Everything a bad call could have written, read back; it must not change across the bad-input table. */
+async function snapshotOf(instance: Instance, run: DagsterRun): Promise<unknown> {
+  return {
+    runs: (await instance.getRunIds()).length,
+    log: (await instance.allLogs(run.runId)).map((e) => [e.userMessage, e.dagsterEventType]),
+    runless: (await instance.allLogs('')).length,
+    tags: (await instance.getRunById(run.runId))?.tags,
+    assets: (await instance.allAssetKeys()).map((k) => k.toUserString()),
+    partitions: await instance.getDynamicPartitions('corr_def'),
+    heartbeats: [...(await instance.getDaemonHeartbeats()).keys()],
+    backfills: (await instance.getBackfills()).length,
+    states: (await instance.allInstigatorState()).length,
+  };
+}
+
+describe('bad input at the facade boundary (SQLite home)', () => {
+  let home: string;
+  let ctx: CaseContext;
+  let before: unknown;
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'inst-bad-input-'));
+    const instance = await Instance.fromConfig(home);
+    const run = await instance.createRun({ jobName: 'corr_job' });
+    await instance.reportEngineEvent('a good event', run);
+    ctx = { instance, run };
+    before = await snapshotOf(instance, run);
+  });
+
+  afterAll(async () => {
+    await ctx.instance.dispose();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it.each(BAD_INPUT_CASES.map((c) => [c.name, c] as const))('%s → InvalidArgumentError', async (_name, c) => {
+    let error: unknown;
+    try {
+      const result = c.call(ctx);
+      // An async generator only runs on the first next().
+      if (result && typeof (result as AsyncIterator<unknown>).next === 'function' && !(result instanceof Promise)) await (result as AsyncIterator<unknown>).next();
+      await result;
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error, 'the call was accepted').toBeDefined();
+    expect(InstError.isInstance(error) ? (error as InstError).code : `${(error as Error).name}: ${(error as Error).message}`).toBe('INVALID_ARGUMENT');
+    expect((error as Error).message).toContain(c.param);
+  });
+
+  it('the bad calls wrote nothing, and the run log is still readable through every read path', async () => {
+    expect(await snapshotOf(ctx.instance, ctx.run)).toEqual(before);
+    const { instance, run } = ctx;
+    expect((await instance.getRecordsForRun(run.runId)).records.length).toBeGreaterThan(0);
+    expect((await instance.logsAfter(run.runId)).length).toBeGreaterThan(0);
+    expect(await instance.hasAssetKey(new AssetKey(['corr', 'asset']))).toBe(false);
+  });
+
+  it('a Promise-returning member rejects (it does not throw synchronously) on a bad argument', () => {
+    let thrown = false;
+    let promise: Promise<unknown> | undefined;
+    try {
+      promise = ctx.instance.getRunById(5 as never);
+    } catch {
+      thrown = true;
+    }
+    expect(thrown).toBe(false);
+    return expect(promise).rejects.toThrow(/getRunById\(runId\)/);
+  });
+
+  it.each(ACCEPTED_CASES.map((c) => [c.name, c] as const))('accepted: %s (stored and read back exactly)', async (_name, c) => {
+    const result = await c.call(ctx);
+    await c.accepted!.readBack(ctx, result);
+  });
+
+  it('new AssetKey(123) is an InvalidArgumentError, not a TypeError', () => {
+    expect(() => new AssetKey(123 as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => new AssetKey(['a', 1] as never)).toThrow(/path\[1\]/);
+  });
+});
