@@ -129,3 +129,14 @@ export {
   /** Declarative-automation-as-backfills gate (false in OSS). */
   daRequestBackfills,
 } from './backfills';
+
+export {
+  /** A schedule's execution times in its timezone, with Dagster's DST rules. */
+  scheduleExecutionTimeIterator,
+  /** A schedule's execution times in a closed interval. */
+  scheduleExecutionTimesBetween,
+  /** Whether a cron string is valid (five fields). */
+  isValidCronString,
+  /** Whether a schedule's cron (string or list) is valid. */
+  isValidCronSchedule,
+} from './cron';
