@@ -1,0 +1,50 @@
+// Two daemon processes on one database, 200 queued runs: each run launched exactly once, no limit exceeded.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DagsterRunStatus, RunsFilter, type DagsterRun } from '@inst/types';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BACKENDS, finishRun, inFlightHighWater, launchRecords, runChild, submitRun, testHome, waitFor, type TestHome } from './support';
+
+describe.each(BACKENDS)('two queue daemon processes on %s', (backend) => {
+  let home: TestHome | undefined;
+  afterAll(async () => home?.dispose());
+
+  it('launch each of 200 queued runs exactly once, under max_concurrent_runs and a tag limit', { timeout: 180_000 }, async () => {
+    home = await testHome(backend, {
+      run_queue: { max_concurrent_runs: 20, tag_concurrency_limits: [{ key: 'team', value: 'a', limit: 5 }] },
+    });
+    const { instance } = home;
+    const runs: DagsterRun[] = [];
+    for (let i = 0; i < 200; i++) runs.push(await submitRun(instance, { team: i % 3 === 0 ? 'a' : 'b' }));
+    const stopFile = join(home.home, 'stop');
+    const daemons = [runChild('queue-daemon-child.ts', [home.home, stopFile]), runChild('queue-daemon-child.ts', [home.home, stopFile])];
+
+    // The test plays the run workers: every run the daemons start is finished soon after.
+    await waitFor(async () => {
+      const starting = await instance.getRuns(new RunsFilter({ statuses: [DagsterRunStatus.STARTING] }));
+      for (const run of starting.slice(0, 15)) await finishRun(instance, run.runId);
+      return (await instance.getRunsCount(new RunsFilter({ statuses: [DagsterRunStatus.SUCCESS] }))) === 200;
+    }, 'all 200 runs to finish', 150_000);
+    writeFileSync(stopFile, '');
+    const results = await Promise.all(daemons.map((d) => d.done));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const reports = results.map((r) => JSON.parse(r.stdout.trim().split('\n').pop()!) as { pid: number; launched: string[] });
+
+    // Every run launched once: one PIPELINE_STARTING, one launch record, by one of the two daemon processes.
+    const { max, maxPerTag, startings } = await inFlightHighWater(instance, runs, 'team');
+    expect(startings.size).toBe(200);
+    expect([...startings.values()].every((n) => n === 1)).toBe(true);
+    const records = await launchRecords(instance, runs.map((r) => r.runId));
+    const pids = new Set(reports.map((r) => String(r.pid)));
+    for (const [runId, launchedBy] of records) {
+      expect(launchedBy, runId).toHaveLength(1);
+      expect(pids.has(launchedBy[0]!)).toBe(true);
+    }
+    const all = reports.flatMap((r) => r.launched);
+    expect(all).toHaveLength(200);
+    expect(new Set(all).size).toBe(200);
+    // The limits held across both processes.
+    expect(max).toBeLessThanOrEqual(20);
+    expect(maxPerTag.get('a')).toBeLessThanOrEqual(5);
+  });
+});
