@@ -1,0 +1,31 @@
+export type {
+  AssetNodeEntry,
+  CodeLocation,
+  CodeLocationSnapshot,
+  ExecutionPlanOptions,
+  JobEntry,
+  RunRequest,
+  ScheduleEntry,
+  ScheduleEvaluation,
+  ScheduleEvaluationContext,
+  SensorEntry,
+  SensorEvaluation,
+  SensorEvaluationContext,
+} from './types';
+export { CodeLocationLoadError, UserCodeProcessError, UserCodeUnreachableError, WorkspaceConfigError } from './errors';
+export { injectEnvVars, parseEnvFile, readEnvFile } from './env-file';
+export {
+  DEFAULT_ATTRIBUTE,
+  SINGLETON_REPOSITORY_NAME,
+  baseName,
+  codeLocationOrigin,
+  jobCodeOrigin,
+  normalizeTarget,
+  remoteJobOrigin,
+  repositoryOrigin,
+  targetOfRun,
+  type CodeLocationTarget,
+} from './target';
+export { ChildProcessCodeLocation, type ChildProcessCodeLocationOptions } from './child-process-code-location';
+export { inProcessCodeLocation } from './in-process-code-location';
+export { loadWorkspace, parseWorkspaceYaml, targetsOfOptions, workspaceOf, type LoadWorkspaceOptions, type Workspace } from './workspace';
