@@ -11,8 +11,15 @@ import { pathToFileURL } from 'node:url';
 import { Instance } from '@inst/core';
 import { createScratchDatabase, pgAvailable } from '@inst/storage-postgres/testing';
 import {
+  createJobSnapshotId,
   DagsterEvent,
   DagsterEventType,
+  ExecutionPlanSnapshot,
+  ExecutionStepOutputSnap,
+  ExecutionStepSnap,
+  JobSnapshot,
+  StepKind,
+  StepOutputProperties,
   RegisteredCodeLocationOrigin,
   RemoteJobOrigin,
   RemoteRepositoryOrigin,
@@ -165,4 +172,40 @@ export async function waitFor(check: () => Promise<boolean> | boolean, what: str
     if (Date.now() - started > boundMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+const JOB_SNAPSHOT = new JobSnapshot({ name: 'job', description: null, tags: {}, modeDefSnaps: [], lineageSnapshot: null, graphDefName: 'job' });
+
+function planStep(key: string): ExecutionStepSnap {
+  return new ExecutionStepSnap({
+    key,
+    inputs: [],
+    outputs: [
+      new ExecutionStepOutputSnap({
+        name: 'result',
+        dagsterTypeKey: 'Any',
+        properties: new StepOutputProperties({ isRequired: true, isDynamic: false, isAsset: false, shouldMaterialize: false, assetKey: null, isAssetPartitioned: false, assetCheckKey: null }),
+      }),
+    ],
+    nodeHandleId: key,
+    kind: StepKind.COMPUTE,
+    metadataItems: [],
+    tags: null,
+    stepHandle: null,
+  });
+}
+
+/** Creates a run with a one-step job and plan snapshot (what a retry re-executes), submits it. */
+export async function submitRunWithPlan(instance: Instance, tags: Record<string, string> = {}): Promise<DagsterRun> {
+  const executionPlanSnapshot = new ExecutionPlanSnapshot({
+    steps: [planStep('only_step')],
+    artifactsPersisted: true,
+    jobSnapshotId: createJobSnapshotId(JOB_SNAPSHOT),
+    stepKeysToExecute: ['only_step'],
+    initialKnownState: null,
+    snapshotVersion: 1,
+    executorName: null,
+  });
+  const run = await instance.createRun({ jobName: 'job', tags, remoteJobOrigin: ORIGIN, jobSnapshot: JOB_SNAPSHOT, executionPlanSnapshot });
+  return instance.submitRun(run.runId);
 }
