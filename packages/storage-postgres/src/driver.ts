@@ -2,9 +2,18 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import type { ClientConfig, PoolClient, QueryResult } from 'pg';
 import { DisposedError, InvalidArgumentError, InvariantViolationError, StorageError } from '@inst/errors';
-import { toPostgresPlaceholders, toSqlParams, type RunResult, type SqlDriver, type SqlExecutor, type TransactionOptions } from '@inst/storage-sql';
+import {
+  StorageUnavailableError,
+  toPostgresPlaceholders,
+  toSqlParams,
+  WriteOutcomeUnknownError,
+  type RunResult,
+  type SqlDriver,
+  type SqlExecutor,
+  type TransactionOptions,
+} from '@inst/storage-sql';
 import { pgConfigFrom, type PgConnection } from './config.js';
-import { isConnectionLoss, wrapPgError } from './errors.js';
+import { isConnectFailure, isConnectionLoss, wrapPgError } from './errors.js';
 import { PgListener, type PgListenerOptions } from './listener.js';
 import { PG_SESSION_SETUP_SQL, PG_TYPE_PARSERS } from './types.js';
 
@@ -22,6 +31,13 @@ export interface PgDriverOptions {
    * exhausted) before failing with a StorageError instead of hanging. Default 30 000 ms.
    */
   readonly connectionTimeoutMs?: number;
+  /**
+   * How long a statement keeps trying to get a connection while connecting fails for a reason that
+   * passes (refused, the server starting up or shutting down, no free connection slot, a timeout),
+   * with capped exponential back-off, before failing with a StorageUnavailableError. Nothing has
+   * been sent then, so reads and writes alike are retried. Default 15 000 ms; 0 fails at once.
+   */
+  readonly connectRetryMs?: number;
   /** `application_name` shown in `pg_stat_activity`; otherwise the URL's, `PGAPPNAME`, or `inst`. */
   readonly applicationName?: string;
   /** Errors of idle pooled connections (server restart, terminated backend); the pool drops those connections itself. */
@@ -202,12 +218,14 @@ export class PgDriver implements SqlDriver, AsyncDisposable {
   readonly pool: pg.Pool;
   /** The connection settings without pool options, e.g. for a {@link PgListener} on the same database. */
   readonly connectionConfig: ClientConfig;
+  readonly #connectRetryMs: number;
   #closing: Promise<void> | undefined;
 
   /** A driver over a new pool; `connection` is a pg client config (e.g. from `pgConfigFromUrl`). Connects lazily. */
   constructor(connection: ClientConfig, options: PgDriverOptions = {}) {
     const poolSize = options.poolSize ?? DEFAULT_PG_POOL_SIZE;
     if (!Number.isInteger(poolSize) || poolSize < 1) throw new InvalidArgumentError(`poolSize must be a positive integer, got ${poolSize}`);
+    this.#connectRetryMs = Math.max(0, options.connectRetryMs ?? 15_000);
     this.connectionConfig = {
       fallback_application_name: 'inst',
       ...connection,
@@ -237,12 +255,29 @@ export class PgDriver implements SqlDriver, AsyncDisposable {
     return this.#closing !== undefined;
   }
 
+  /**
+   * A pooled connection. A connect that fails for a passing reason (see {@link isConnectFailure}) is
+   * tried again with capped, jittered back-off for up to `connectRetryMs`; nothing was sent yet, so
+   * this is safe for writes too.
+   */
   async #checkout(): Promise<Session> {
-    if (this.#closing) throw new DisposedError('Postgres driver');
-    try {
-      return new Session(await this.pool.connect());
-    } catch (error) {
-      throw wrapPgError(error, '(connecting)');
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      if (this.#closing) throw new DisposedError('Postgres driver');
+      try {
+        return new Session(await this.pool.connect());
+      } catch (error) {
+        const triedFor = Date.now() - started;
+        if (this.#closing) throw new DisposedError('Postgres driver', { cause: error });
+        if (!isConnectFailure(error)) throw wrapPgError(error, '(connecting)');
+        if (triedFor >= this.#connectRetryMs) {
+          const message = error instanceof Error ? error.message : String(error);
+          throw new StorageUnavailableError(`Postgres: could not connect for ${triedFor} ms: ${message}`, triedFor, { cause: error });
+        }
+        const ceiling = Math.min(1000, 25 * 2 ** Math.min(attempt, 10));
+        const delay = Math.min(ceiling / 2 + Math.random() * (ceiling / 2), this.#connectRetryMs - triedFor);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 
@@ -285,9 +320,22 @@ export class PgDriver implements SqlDriver, AsyncDisposable {
     return this.#withSession(async (s) => (await s.query(sql, params)).rows[0] as T | undefined, isRetryableRead(sql));
   }
 
-  /** A statement for its effect: rows affected, and the `id` of the first returned row (`INSERT … RETURNING id`). */
+  /**
+   * A statement for its effect: rows affected, and the `id` of the first returned row (`INSERT … RETURNING id`).
+   * A plain read is retried as {@link PgDriver.all} is. Anything else whose connection is lost after
+   * it was sent may or may not have been applied: it fails with a WriteOutcomeUnknownError and is
+   * never repeated.
+   */
   run(sql: string, params?: readonly unknown[]): Promise<RunResult> {
-    return this.#withSession(async (s) => toRunResult(await s.query(sql, params)));
+    const read = isRetryableRead(sql);
+    return this.#withSession(async (s) => {
+      try {
+        return toRunResult(await s.query(sql, params));
+      } catch (error) {
+        if (!read && isConnectionLoss(error)) throw outcomeUnknown(error, sql);
+        throw error;
+      }
+    }, read);
   }
 
   /**
@@ -296,6 +344,7 @@ export class PgDriver implements SqlDriver, AsyncDisposable {
    * transaction starts again on another connection.
    */
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       const session = await this.#checkout();
       try {
@@ -307,6 +356,13 @@ export class PgDriver implements SqlDriver, AsyncDisposable {
       }
       try {
         return await this.#inTransaction(session, fn);
+      } catch (error) {
+        // Lost before COMMIT was sent: the server rolled the transaction back, so nothing of it
+        // was applied and it is run again (fn must act only through its executor). A loss during
+        // COMMIT is a WriteOutcomeUnknownError, never retried.
+        if (!(error instanceof LostBeforeCommit)) throw error;
+        if (this.#closing || attempt >= this.#maxAttempts + 5 || Date.now() - started > this.#connectRetryMs) throw error.cause;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** Math.min(attempt, 10)) * (0.5 + Math.random() / 2)));
       } finally {
         session.release();
       }
@@ -316,9 +372,21 @@ export class PgDriver implements SqlDriver, AsyncDisposable {
   async #inTransaction<T>(session: Session, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const tx = new PgTransaction(session, 1);
     try {
-      const result = await fn(tx);
+      let result: T;
+      try {
+        result = await fn(tx);
+      } catch (error) {
+        if (isConnectionLoss(error)) throw new LostBeforeCommit(error);
+        throw error;
+      }
       tx.active = false;
-      const commit = await session.query('COMMIT');
+      let commit: QueryResult<Row>;
+      try {
+        commit = await session.query('COMMIT');
+      } catch (error) {
+        if (isConnectionLoss(error)) throw outcomeUnknown(error, 'COMMIT');
+        throw error;
+      }
       // COMMIT of a transaction an earlier (swallowed) error aborted rolls back and says so.
       if (commit.command === 'ROLLBACK') {
         throw new StorageError('Postgres: the transaction was aborted by an earlier error and has been rolled back');
@@ -346,6 +414,22 @@ export class PgDriver implements SqlDriver, AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** A transaction whose connection was lost before its COMMIT was sent (so it was rolled back). */
+class LostBeforeCommit extends Error {
+  constructor(override readonly cause: unknown) {
+    super('connection lost before COMMIT');
+  }
+}
+
+function outcomeUnknown(error: unknown, sql: string): WriteOutcomeUnknownError {
+  const oneLine = sql.replace(/\s+/g, ' ').trim();
+  const message = error instanceof Error ? error.message : String(error);
+  return new WriteOutcomeUnknownError(
+    `Postgres: the connection was lost after this write was sent, so it may or may not have been applied; it was not repeated (${message}) [${oneLine.length > 160 ? `${oneLine.slice(0, 160)}…` : oneLine}]`,
+    { cause: error },
+  );
 }
 
 /**

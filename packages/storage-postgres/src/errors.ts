@@ -47,3 +47,29 @@ export function isConnectionLoss(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * SQLSTATEs of a connect that may succeed later: too many connections, the database not accepting
+ * connections now (being created or dropped), the server starting up or shutting down.
+ */
+const PASSING_CONNECT_CODES = new Set(['53300', '55000', '57P03', '57P01', '08001', '08006', '08004']);
+
+/** Messages of a connect that timed out or whose socket failed. */
+const PASSING_CONNECT_MESSAGE = /timeout|timed out|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Connection terminated/i;
+
+/**
+ * Whether a failed connect may succeed if tried again — refused, reset, timed out, the server
+ * starting or shutting down, no free slot — as opposed to a wrong password or database name.
+ * Nothing was sent on such a connection, so retrying is safe for any statement.
+ */
+export function isConnectFailure(error: unknown): boolean {
+  if (isConnectionLoss(error)) return true;
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && (PASSING_CONNECT_CODES.has(code) || /^E(TIMEDOUT|HOSTUNREACH|NETUNREACH|AI_AGAIN)$/.test(code))) return true;
+    if (typeof message === 'string' && !InstError.isInstance(current) && PASSING_CONNECT_MESSAGE.test(message)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

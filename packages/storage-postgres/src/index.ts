@@ -14,7 +14,7 @@ export { pgConfigFrom, pgConfigFromUrl, pgUrlFromFields } from './config.js';
 export type { PgDriverOptions } from './driver.js';
 export { createPgDriver, DEFAULT_PG_POOL_SIZE, isRetryableRead, PgDriver } from './driver.js';
 
-export { isConnectionLoss, pgErrorCode } from './errors.js';
+export { isConnectFailure, isConnectionLoss, pgErrorCode } from './errors.js';
 
 export type { PgListenerOptions, RunEventHandler } from './listener.js';
 export { PgListener } from './listener.js';
@@ -22,6 +22,8 @@ export { PgListener } from './listener.js';
 export { notifyRunEvent, notifyRunEvents, parseRunEventPayload, RUN_EVENTS_CHANNEL } from './notify.js';
 
 export { migrationErrorFor, withMigrationCheck } from './migration-check.js';
+
+export { lockRunsForWrite, RUN_WRITE_LOCK_CLASS } from './run-write-lock.js';
 
 export type { RunEventsWakerOptions } from './watch.js';
 export { DEFAULT_WATCH_SAFETY_POLL_MS, RunEventsWaker } from './watch.js';

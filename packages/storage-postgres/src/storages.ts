@@ -16,6 +16,7 @@ import { pgConfigFrom, type PgConnection } from './config.js';
 import { PgDriver, type PgDriverOptions } from './driver.js';
 import { withMigrationCheck } from './migration-check.js';
 import { insertNotifyingSql, notifyRunEvent, notifyRunEvents } from './notify.js';
+import { lockRunsForWrite } from './run-write-lock.js';
 import { RunEventsWaker } from './watch.js';
 
 /** Options of {@link openPostgresStorages}. */
@@ -43,6 +44,18 @@ export interface PostgresStoragesOptions {
   readonly defaultPoolLimit?: () => number | null | undefined;
   /** See `RunEventsWakerOptions.safetyPollMs`: how often watchers re-query while LISTEN is up. Default 2000 ms. */
   readonly watchSafetyPollMs?: number;
+  /**
+   * A watcher whose queries have failed for this long (ms) ends with a StorageUnavailableError.
+   * Default: never — watchers ride out outages of any length and resume from their cursor.
+   */
+  readonly watchGiveUpAfterMs?: number;
+  /** See `PgDriverOptions.connectRetryMs`: how long a statement retries failing connects. Default 15 000 ms. */
+  readonly connectRetryMs?: number;
+  /**
+   * Serialize the writers of each run so that its storage ids commit in order and watchers never
+   * skip one (see {@link lockRunsForWrite}). Default true.
+   */
+  readonly serializeRunWrites?: boolean;
 }
 
 /** The three storages of one Postgres instance over one shared pool. */
@@ -90,6 +103,8 @@ export interface PostgresEventLogConnectionsOptions {
   readonly watchSafetyPollMs?: number;
   /** Losses of the LISTEN connection and failed reconnects. */
   readonly onConnectionError?: (error: unknown) => void;
+  /** Take a per-run advisory lock in each event-storing transaction (see {@link lockRunsForWrite}). Default true. */
+  readonly serializeRunWrites?: boolean;
 }
 
 /**
@@ -109,6 +124,7 @@ export function postgresEventLogConnections(driver: PgDriver, options: PostgresE
   });
   const connections = singleDatabaseEventLogConnections(options.db ?? driver, {
     identity,
+    ...(options.serializeRunWrites === false ? {} : { beforeStore: lockRunsForWrite }),
     afterStore: (tx, runId, storageId) => notifyRunEvent(tx, runId, storageId),
     afterStoreBatch: (tx, runId, storageIds) => notifyRunEvents(tx, runId, storageIds),
     // The NOTIFYs ride on the INSERT itself (afterStore* stay for callers of the hooks).
@@ -145,6 +161,7 @@ export async function openPostgresStorages(config: PgConnection, options: Postgr
   const driverOptions: PgDriverOptions = {
     ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
     ...(options.applicationName === undefined ? {} : { applicationName: options.applicationName }),
+    ...(options.connectRetryMs === undefined ? {} : { connectRetryMs: options.connectRetryMs }),
     onError: onConnectionError,
   };
   const driver = new PgDriver(pgConfigFrom(config), driverOptions);
@@ -163,9 +180,11 @@ export async function openPostgresStorages(config: PgConnection, options: Postgr
       db,
       onConnectionError,
       ...(options.watchSafetyPollMs === undefined ? {} : { watchSafetyPollMs: options.watchSafetyPollMs }),
+      ...(options.serializeRunWrites === undefined ? {} : { serializeRunWrites: options.serializeRunWrites }),
     }),
     {
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.watchGiveUpAfterMs === undefined ? {} : { watchRetry: { giveUpAfterMs: options.watchGiveUpAfterMs } }),
       ...(options.defaultPoolLimit ? { defaultPoolLimit: options.defaultPoolLimit } : {}),
     },
   );

@@ -10,6 +10,9 @@ export type { RunResult, SqlDialect, SqlDriver, SqlExecutor, TransactionOptions 
 export { isUniqueViolation, tryRun } from './driver.js';
 export { toPostgresPlaceholders } from './placeholders.js';
 
+export type { StorageFailureReason } from './errors.js';
+export { StorageFileMissingError, storageFailureReason, StorageUnavailableError, WriteOutcomeUnknownError } from './errors.js';
+
 export { fromSqlBoolean, fromSqlTimestamp, toSqlParam, toSqlParams, toSqlTimestamp } from './values.js';
 
 export type { Revision } from './revisions.js';

@@ -40,6 +40,12 @@ export interface WatchOptions {
   after?: string | number | null;
   /** Ends the stream. */
   signal?: AbortSignal;
+  /**
+   * A watcher retries failing queries (a database outage, refused connections) with back-off and
+   * resumes from its cursor; after this many milliseconds without a successful query it ends with
+   * a StorageError instead. Default: the storage's setting, by default never.
+   */
+  giveUpAfterMs?: number;
 }
 
 /**

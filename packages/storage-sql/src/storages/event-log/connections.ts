@@ -29,6 +29,13 @@ export interface EventLogConnections {
   /** Deletes a run's database (no-op when not run-sharded). */
   dropRun(runId: string): Promise<void>;
   /**
+   * Called first in each transaction that stores events, with the run ids it writes (sorted), e.g.
+   * to serialize the writers of a run so that its storage ids commit in id order (Postgres: a
+   * transaction-scoped advisory lock per run; see `@inst/storage-postgres`). Not called on SQLite's
+   * single-insert path (SQLite writes are serialized by its write lock anyway).
+   */
+  beforeStore?(tx: SqlExecutor, runIds: readonly string[]): Promise<void>;
+  /**
    * Called in the writing transaction after each event row is inserted into its run's database,
    * e.g. for Postgres' `NOTIFY run_events` (Python readers rely on it).
    */
@@ -69,6 +76,7 @@ export interface SingleDatabaseOptions {
   readonly isPersistent?: boolean;
   /** Close the driver on {@link EventLogConnections.close}. Default false: the caller owns it. */
   readonly closeDriver?: boolean;
+  readonly beforeStore?: EventLogConnections['beforeStore'];
   readonly afterStore?: EventLogConnections['afterStore'];
   readonly afterStoreBatch?: EventLogConnections['afterStoreBatch'];
   readonly eventInsertSql?: EventLogConnections['eventInsertSql'];
@@ -87,6 +95,7 @@ export function singleDatabaseEventLogConnections(driver: SqlDriver, options: Si
     readRun: () => Promise.resolve(driver),
     runIds: () => Promise.resolve([]),
     dropRun: () => Promise.resolve(),
+    ...(options.beforeStore ? { beforeStore: options.beforeStore } : {}),
     ...(options.afterStore ? { afterStore: options.afterStore } : {}),
     ...(options.afterStoreBatch ? { afterStoreBatch: options.afterStoreBatch } : {}),
     ...(options.eventInsertSql ? { eventInsertSql: options.eventInsertSql } : {}),

@@ -2,7 +2,7 @@ import { hasColumn, hasSecondaryIndex, hasTable, markSecondaryIndexBuilt } from 
 import type { SqlExecutor } from '../../driver.js';
 import { inWriteTransaction, type EventLogConnections, type WriteScope } from './connections.js';
 import type { EventLogLogger } from './rows.js';
-import { notifyRunWritten } from './watch.js';
+import { notifyRunWritten, type WatchRetryOptions } from './watch.js';
 
 /** What the index database has, probed as Dagster does so that an older Dagster database works before upgrade. */
 export interface IndexSchema {
@@ -43,6 +43,12 @@ export interface SqlEventLogStorageOptions {
    * each use. Without it the storage behaves as Dagster's does without an instance.
    */
   readonly defaultPoolLimit?: () => number | null | undefined;
+  /**
+   * How watchers ride out failing queries (see `WatchRetryOptions`): by default they retry with
+   * back-off forever; `giveUpAfterMs` ends a watch with a StorageUnavailableError instead. A
+   * watch's own `giveUpAfterMs` option takes precedence.
+   */
+  readonly watchRetry?: WatchRetryOptions;
 }
 
 /** The shared state of one storage: its connections, schema probes and options. */
@@ -50,6 +56,7 @@ export class EventLogContext {
   readonly connections: EventLogConnections;
   readonly logger: EventLogLogger;
   readonly defaultPoolLimit: (() => number | null | undefined) | undefined;
+  readonly watchRetry: WatchRetryOptions | undefined;
   #schema: Promise<IndexSchema> | undefined;
   /** Secondary indexes known to be built (they never become unbuilt, so only `true` is cached). */
   readonly #builtIndexes = new Set<string>();
@@ -58,6 +65,7 @@ export class EventLogContext {
     this.connections = connections;
     this.logger = options.logger ?? console;
     this.defaultPoolLimit = options.defaultPoolLimit;
+    this.watchRetry = options.watchRetry;
   }
 
   get index(): SqlExecutor {

@@ -36,7 +36,7 @@ import * as partitions from './dynamic-partitions.js';
 import { migrateAssetKeyData, migrateAssetKeysIndexColumns } from './migrations.js';
 import * as queries from './queries.js';
 import * as stats from './stats.js';
-import { watchRun, watchStartCursor } from './watch.js';
+import { watchRun, watchStartCursor, type WatchRetryOptions } from './watch.js';
 import * as write from './write.js';
 
 /** Run events after which Dagster's callback watchers stop. */
@@ -133,17 +133,31 @@ export class SqlEventLogStorage implements EventLogStorage {
     const options = (typeof optionsOrCursor === 'object' && optionsOrCursor !== null ? optionsOrCursor : {}) as WatchOptions;
     const start = watchStartCursor(options.after);
     const signal = options.signal ? AbortSignal.any([options.signal, this.#disposed.signal]) : this.#disposed.signal;
-    return { [Symbol.asyncIterator]: () => this.#watchRun(runId, start, signal) };
+    return { [Symbol.asyncIterator]: () => this.#watchRun(runId, start, signal, options.giveUpAfterMs) };
   }
 
-  #watchRun(runId: string, after: string | null, signal: AbortSignal): AsyncGenerator<WatchedEvent> {
+  #watchRun(runId: string, after: string | null, signal: AbortSignal, giveUpAfterMs?: number): AsyncGenerator<WatchedEvent> {
     if (this.#closed) throw new DisposedError('event log storage');
     const connections = this.#ctx.connections;
+    const logger = this.#ctx.logger;
+    const configured = this.#ctx.watchRetry;
+    const retry: WatchRetryOptions = {
+      ...configured,
+      ...(giveUpAfterMs === undefined ? {} : { giveUpAfterMs }),
+      onRetry:
+        configured?.onRetry ??
+        ((error, failingForMs) => {
+          // One line when an outage starts and one when it ends, not one per retry.
+          if (error === undefined) logger.warn(`Event watch on run ${runId} recovered after ${Math.round(failingForMs)} ms`);
+          else if (failingForMs === 0) logger.warn(`Event watch on run ${runId}: query failed, retrying: ${error instanceof Error ? error.message : String(error)}`);
+        }),
+    };
     return watchRun(
       {
         identity: connections.identity,
         getRecordsForRun: (id, cursor, limit) => this.getRecordsForRun(id, cursor, undefined, limit),
         ...(connections.changeProbe ? { changeProbe: (id: string) => connections.changeProbe!(id) } : {}),
+        retry,
       },
       runId,
       after,

@@ -1,4 +1,5 @@
-import { InvalidArgumentError } from '@inst/errors';
+import { InstError, InvalidArgumentError, StorageError } from '@inst/errors';
+import { StorageUnavailableError } from '../../errors.js';
 import type { WatchedEvent } from '@inst/storage';
 import { EventLogCursor, type EventLogConnection } from '@inst/types';
 import type { RunChangeProbe } from './connections.js';
@@ -45,11 +46,55 @@ export function notifyRunWritten(identity: string, runId: string): void {
   for (const listener of [...(listeners.get(identity)?.get(runId) ?? [])]) listener();
 }
 
+/** First wait after a failed watch query; doubled per failure (with jitter) up to {@link WATCH_RETRY_MAX_MS}. */
+export const WATCH_RETRY_MIN_MS = 50;
+/** Longest wait between watch queries while the database keeps failing. */
+export const WATCH_RETRY_MAX_MS = 2000;
+
+/** How a watcher rides out a database that fails its queries (an outage, a restart, refused connections). */
+export interface WatchRetryOptions {
+  /**
+   * After failing this long without one successful query (ms), the watch ends with a
+   * StorageUnavailableError. Default: never — the watcher keeps retrying until its signal aborts or
+   * the storage is disposed.
+   */
+  readonly giveUpAfterMs?: number;
+  /** Told about each failed query (before the retry) and about recovery (`error` undefined). */
+  readonly onRetry?: (error: unknown, failingForMs: number) => void;
+  /** Whether an error is worth retrying. Default {@link isRetryableWatchError}. */
+  readonly isRetryable?: (error: unknown) => boolean;
+}
+
+/**
+ * The default of {@link WatchRetryOptions.isRetryable}: any StorageError (the database failed the
+ * query: connection lost or refused, server restarting, lock timeout) is retried; other errors (a
+ * bug, an invalid cursor, a disposed storage, a schema that needs migrating) end the watch.
+ */
+export function isRetryableWatchError(error: unknown): boolean {
+  if (!InstError.isInstance(error)) return false;
+  return error.code === 'STORAGE_ERROR' || error instanceof StorageError;
+}
+
 /** What a watcher needs from the storage. */
 export interface WatchSource {
   readonly identity: string;
   getRecordsForRun(runId: string, cursor: string | null, limit: number): Promise<EventLogConnection>;
   changeProbe?(runId: string): RunChangeProbe;
+  readonly retry?: WatchRetryOptions;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
 }
 
 /** A watch's start: an EventLogCursor string, a storage id, or nothing (from the beginning). */
@@ -61,7 +106,10 @@ export function watchStartCursor(after: string | number | null | undefined): str
 }
 
 /**
- * Yields every event of the run after `after` once, in order, until `signal` aborts.
+ * Yields every event of the run after `after` once, in order, until `signal` aborts. A failing
+ * query (see {@link WatchRetryOptions}) is retried from the same cursor with capped, jittered
+ * exponential back-off, so an outage of any length only delays delivery; the watch ends with a
+ * StorageUnavailableError only after `retry.giveUpAfterMs` without a successful query.
  */
 export async function* watchRun(source: WatchSource, runId: string, after: string | null, signal: AbortSignal): AsyncGenerator<WatchedEvent> {
   let cursor = after;
@@ -77,11 +125,40 @@ export async function* watchRun(source: WatchSource, runId: string, after: strin
   const probe = source.changeProbe?.(runId);
   const [minDelay, maxDelay] = probe ? [WATCH_PROBE_MIN_MS, WATCH_PROBE_MAX_MS] : [WATCH_POLL_MIN_MS, WATCH_POLL_MAX_MS];
   let delay = minDelay;
+  const isRetryable = source.retry?.isRetryable ?? isRetryableWatchError;
+  const giveUpAfterMs = source.retry?.giveUpAfterMs ?? Number.POSITIVE_INFINITY;
+  let failingSince: number | undefined;
+  let failures = 0;
   try {
     while (!signal.aborted) {
       if (dirty) {
         dirty = false;
-        const page = await source.getRecordsForRun(runId, cursor, PAGE_SIZE);
+        let page: EventLogConnection;
+        try {
+          page = await source.getRecordsForRun(runId, cursor, PAGE_SIZE);
+        } catch (error) {
+          if (signal.aborted) return;
+          if (!isRetryable(error)) throw error;
+          failingSince ??= Date.now();
+          const failingFor = Date.now() - failingSince;
+          if (failingFor >= giveUpAfterMs) {
+            throw new StorageUnavailableError(
+              `Watch of run ${runId} gave up after ${Math.round(failingFor)} ms of failing queries (giveUpAfterMs ${giveUpAfterMs}): ${error instanceof Error ? error.message : String(error)}`,
+              failingFor,
+              { cause: error, ids: { runId } },
+            );
+          }
+          source.retry?.onRetry?.(error, failingFor);
+          const ceiling = Math.min(WATCH_RETRY_MAX_MS, WATCH_RETRY_MIN_MS * 2 ** Math.min(failures++, 16));
+          await sleep(Math.min(ceiling / 2 + Math.random() * (ceiling / 2), Math.max(0, giveUpAfterMs - failingFor)), signal);
+          dirty = true;
+          continue;
+        }
+        if (failingSince !== undefined) {
+          source.retry?.onRetry?.(undefined, Date.now() - failingSince);
+          failingSince = undefined;
+          failures = 0;
+        }
         for (const record of page.records) {
           if (signal.aborted) return;
           cursor = EventLogCursor.fromStorageId(record.storageId).toString();
@@ -103,7 +180,8 @@ export async function* watchRun(source: WatchSource, runId: string, after: strin
         };
       });
       if (timedOut) {
-        if (!probe || (await probe.changed())) dirty = true;
+        // A probe that fails (the database is away) counts as a change: the query then retries with back-off.
+        if (!probe || (await probe.changed().catch(() => true))) dirty = true;
         delay = Math.min(delay * 2, maxDelay);
       }
     }

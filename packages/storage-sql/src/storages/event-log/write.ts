@@ -49,13 +49,15 @@ export async function storeEvents(ctx: EventLogContext, entries: readonly EventL
   // SQLite, one INSERT and nothing else to write: in autocommit it is the same atomic write as in
   // BEGIN IMMEDIATE … COMMIT, without those two statements. (Postgres keeps its transaction: a
   // BEGIN that finds its pooled connection lost is run again, a lost INSERT could not be.)
-  if (connections.dialect === 'sqlite' && !withIndex && runIds.length === 1 && rows.length <= INSERT_CHUNK && !connections.afterStore && !connections.afterStoreBatch && !eventInsertSql) {
+  if (connections.dialect === 'sqlite' && !withIndex && runIds.length === 1 && rows.length <= INSERT_CHUNK && !connections.afterStore && !connections.afterStoreBatch && !eventInsertSql && !connections.beforeStore) {
     await insertEventRows(await connections.forRun(runIds[0]!), rows);
     ctx.notifyWritten(runIds);
     return;
   }
 
+  const beforeStore = connections.beforeStore?.bind(connections);
   await ctx.write(runIds, withIndex, async (scope) => {
+    if (beforeStore && !sharded) await beforeStore(scope.forRun(runIds[0]!), [...runIds].sort());
     // Each run's rows, in input order, into its database.
     const runStorageIds = new Array<number>(entries.length);
     for (const runId of runIds) {
