@@ -58,8 +58,11 @@ describe('executing a run in process', () => {
       'STEP_START',
       'LOG',
       'STEP_OUTPUT',
+      'HANDLED_OUTPUT',
       'STEP_SUCCESS',
       'STEP_START',
+      'LOADED_INPUT',
+      'STEP_INPUT',
       'ASSET_MATERIALIZATION',
       'STEP_SUCCESS',
       'PIPELINE_SUCCESS',
@@ -68,9 +71,10 @@ describe('executing a run in process', () => {
     expect(timeline[2]).toEqual(['STEP_START', 'Started execution of step "extract".']);
     expect(timeline[3]).toEqual(['LOG', 'extracting with {"limit":3}']);
     expect(timeline[4]).toEqual(['STEP_OUTPUT', 'Yielded output "result" of type "Any". (Type check passed).']);
-    expect(timeline[5]?.[1]).toMatch(/^Finished execution of step "extract" in \d+(\.\d+)?(ms|s)\.$/);
-    expect(timeline[7]).toEqual(['ASSET_MATERIALIZATION', 'Materialized value warehouse numbers.']);
-    expect(timeline[9]).toEqual(['PIPELINE_SUCCESS', 'Finished execution of run for "etl".']);
+    expect(timeline[6]?.[1]).toMatch(/^Finished execution of step "extract" in \d+(\.\d+)?(ms|s)\.$/);
+    expect(timeline[8]).toEqual(['LOADED_INPUT', 'Loaded input "extract" using input manager "io_manager", from output "result" of step "extract"']);
+    expect(timeline[10]).toEqual(['ASSET_MATERIALIZATION', 'Materialized value warehouse numbers.']);
+    expect(timeline[12]).toEqual(['PIPELINE_SUCCESS', 'Finished execution of run for "etl".']);
   });
 
   it('writes user logs as plain entries and step events at DEBUG with the step handle', async () => {
@@ -134,8 +138,8 @@ describe('executing a run in process', () => {
     const stepFailure = failureEntry?.dagsterEvent?.eventSpecificData as StepFailureData;
     expect(stepFailure).toBeInstanceOf(StepFailureData);
     expect(stepFailure.errorSource).toBe(ErrorSource.USER_CODE_ERROR);
-    expect(stepFailure.error).toMatchObject({ message: 'TypeError: boom\n', clsName: 'TypeError' });
-    expect(stepFailure.error?.stack.length).toBeGreaterThan(0);
+    expect(stepFailure.error).toMatchObject({ clsName: 'DagsterExecutionStepExecutionError', cause: { message: 'TypeError: boom\n', clsName: 'TypeError' } });
+    expect(stepFailure.error?.cause?.stack.length).toBeGreaterThan(0);
 
     const abandoned = instance.entries.find((entry) => entry.userMessage.startsWith('Dependencies for step c'));
     expect(abandoned?.level).toBe(40);
@@ -150,17 +154,23 @@ describe('executing a run in process', () => {
     expect(serializeValue(failureEntry)).toContain('"__class__": "StepFailureData"');
   });
 
-  it('runs only the selected steps of a re-execution', async () => {
+  it('runs only the selected steps of a re-execution, loading inputs from the parent run', async () => {
     const ran: string[] = [];
     const job = defineJob('etl', [
-      { key: 'a', fn: () => void ran.push('a') },
+      { key: 'a', fn: () => (ran.push('a'), 'from-a') },
       { key: 'b', deps: ['a'], fn: (context) => void ran.push(`b:${String(context.inputs.a)}`) },
     ]);
     const instance = new FakeInstance({ launcher: new InProcessRunLauncher({ jobs: [job] }) });
-    instance.addRun({ runId: 'r3', jobName: 'etl', stepKeysToExecute: ['b'] });
+    instance.addRun({ runId: 'r3', jobName: 'etl' });
     await instance.submitRun('r3');
-    expect(ran).toEqual(['b:undefined']);
-    expect(instance.status('r3')).toBe(DagsterRunStatus.SUCCESS);
+    instance.addRun({ runId: 'r3b', jobName: 'etl', parentRunId: 'r3', rootRunId: 'r3', stepKeysToExecute: ['b'] });
+    await instance.submitRun('r3b');
+    expect(ran).toEqual(['a', 'b:from-a', 'b:from-a']);
+    expect(instance.status('r3b')).toBe(DagsterRunStatus.SUCCESS);
+    // No parent: the input has nowhere to load from, and the step fails instead of getting undefined.
+    instance.addRun({ runId: 'r3c', jobName: 'etl', stepKeysToExecute: ['b'] });
+    await instance.submitRun('r3c');
+    expect(instance.status('r3c')).toBe(DagsterRunStatus.FAILURE);
   });
 
   it('fails the run with RUN_EXCEPTION when the execution itself breaks', async () => {
@@ -212,7 +222,7 @@ describe('terminating and health checks (background mode)', () => {
           ran.push(`wait:${String(context.signal.aborted)}`);
         },
       },
-      { key: 'after', fn: () => void ran.push('after') },
+      { key: 'after', deps: ['wait'], fn: () => void ran.push('after') },
     ]);
     const launcher = new InProcessRunLauncher({ jobs: [job], waitForCompletion: false });
     const instance = new FakeInstance({ launcher });

@@ -1,6 +1,6 @@
 /**
- * A run launcher that executes runs of registered {@link JobDefinition}s in this process (the TypeScript
- * counterpart of Dagster's SyncInMemoryRunLauncher, with an optional background mode).
+ * A run launcher that executes runs of registered jobs in this process with `@inst/execution`'s `executeRun`
+ * (the TypeScript counterpart of Dagster's SyncInMemoryRunLauncher, with an optional background mode).
  */
 import { InvariantViolationError, NotSupportedError } from '@inst/errors';
 import { DagsterEvent, DagsterEventType, EngineEventData, SerializableErrorInfo, type DagsterRun } from '@inst/types';
@@ -13,14 +13,17 @@ import {
   type RunWorkerInstance,
 } from './contracts';
 import { JobNotFoundError } from './errors';
+import { InMemoryIOManager, type ExecutableJobLike, type ExecuteRunOptions, type ExecutionInstanceOps } from '@inst/execution';
 import { executeJob, type ExecutionOutcome } from './execute';
 import { InstanceRef } from './instance-ref';
-import type { JobDefinition } from './job';
+
+/** A job the launcher can execute: a name and the executor's job model (`defineJob`'s jobs, `@inst/definitions` jobs). */
+export type LaunchableJob = { readonly name: string } & ExecutableJobLike;
 
 /** Options of {@link InProcessRunLauncher}. */
 export interface InProcessRunLauncherOptions {
   /** Jobs runs may name (more can be added with `registerJob`). */
-  jobs?: Iterable<JobDefinition>;
+  jobs?: Iterable<LaunchableJob>;
   /** The instance to report to; normally the instance registers itself instead. */
   instance?: RunWorkerInstance;
   /**
@@ -28,6 +31,8 @@ export interface InProcessRunLauncherOptions {
    * SyncInMemoryRunLauncher). When false the run executes in the background; `join()` waits for it.
    */
   waitForCompletion?: boolean;
+  /** Executor options for every run (`maxConcurrent`, `ioManager`, `computeLogs`, `now`, `sleep`). */
+  execution?: Omit<ExecuteRunOptions, 'signal' | 'resume'>;
 }
 
 /** Outcomes kept for `checkRunWorkerHealth`, oldest dropped first. */
@@ -40,15 +45,19 @@ const FRAMEWORK_ERROR_MESSAGE = 'An exception was thrown during execution that i
 export class InProcessRunLauncher implements RunLauncher {
   readonly supportsResumeRun = false;
   readonly supportsCheckRunWorkerHealth = true;
-  readonly #jobs = new Map<string, JobDefinition>();
+  readonly #jobs = new Map<string, LaunchableJob>();
   readonly #instance: InstanceRef<RunWorkerInstance>;
   readonly #waitForCompletion: boolean;
+  readonly #executionOptions: Omit<ExecuteRunOptions, 'signal' | 'resume'>;
+  /** Outputs of runs on an instance without a storage directory, kept across runs so re-executions find them. */
+  readonly #memoryIO = new InMemoryIOManager();
   readonly #inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
   readonly #outcomes = new Map<string, ExecutionOutcome>();
 
   constructor(options: InProcessRunLauncherOptions = {}) {
     this.#instance = new InstanceRef('InProcessRunLauncher', options.instance);
     this.#waitForCompletion = options.waitForCompletion ?? true;
+    this.#executionOptions = options.execution ?? {};
     for (const job of options.jobs ?? []) this.registerJob(job);
   }
 
@@ -58,13 +67,13 @@ export class InProcessRunLauncher implements RunLauncher {
   }
 
   /** Makes a job launchable by its name; a later job of the same name replaces the earlier one. */
-  registerJob(job: JobDefinition): this {
+  registerJob(job: LaunchableJob): this {
     this.#jobs.set(job.name, job);
     return this;
   }
 
   /** The registered job of that name, if any. */
-  getJob(name: string): JobDefinition | undefined {
+  getJob(name: string): LaunchableJob | undefined {
     return this.#jobs.get(name);
   }
 
@@ -77,7 +86,10 @@ export class InProcessRunLauncher implements RunLauncher {
     if (this.#inFlight.has(runId)) throw new InvariantViolationError(`Run ${runId} is already executing in this launcher`, { ids: { runId } });
 
     const controller = new AbortController();
-    const execution = executeJob(host, job, runId, controller.signal);
+    const execution = executeJob(host, job, runId, controller.signal, {
+      ...this.#executionOptions,
+      ioManager: this.#executionOptions.ioManager ?? (typeof (host as Partial<ExecutionInstanceOps>).storageDirectory === 'function' ? undefined : this.#memoryIO),
+    });
     const done = execution.then(
       (outcome) => this.#remember(runId, outcome),
       (error: unknown) => {

@@ -1,39 +1,16 @@
 /**
- * The small job model `InProcessRunLauncher` executes: a named list of steps, each a function, run in order.
- * A step may depend on earlier steps; it receives their return values and is not executed if one of them failed.
+ * The small job model of `defineJob`: a named list of steps, each a function that may depend on earlier steps
+ * and receives their return values by step key. It is a thin front for `@inst/execution`'s job model — the
+ * launcher executes it with `executeRun`, like any other job: independent steps run at once, outputs go through
+ * the IO manager, stdout is captured. For jobs of ops, assets, retry policies and pools use `@inst/definitions`.
  */
 import { InvalidArgumentError } from '@inst/errors';
-import type { AssetEventInit, AssetMaterialization, DagsterRun } from '@inst/types';
+import type { ExecutableJob, RetryPolicy, StepExecutionContext, StepLogger } from '@inst/execution';
 
-/** Writes plain log entries (no DagsterEvent) to the run's event log. Each call resolves once the entry is stored. */
-export interface StepLogger {
-  debug(message: string): Promise<void>;
-  info(message: string): Promise<void>;
-  warning(message: string): Promise<void>;
-  error(message: string): Promise<void>;
-  critical(message: string): Promise<void>;
-}
+export type { StepLogger };
 
-/** What a step function gets. */
-export interface StepContext {
-  /** The run being executed. */
-  readonly run: DagsterRun;
-  readonly runId: string;
-  readonly jobName: string;
-  readonly stepKey: string;
-  /** The run's whole run config. */
-  readonly runConfig: Readonly<Record<string, unknown>>;
-  /** This step's config: `runConfig.ops.<stepKey>.config` (Dagster's op config), else undefined. */
-  readonly config: unknown;
-  /** The return values of the steps this one depends on, by step key. */
-  readonly inputs: Readonly<Record<string, unknown>>;
-  /** Log messages of the step (stored at Python's levels: DEBUG 10 … CRITICAL 50). */
-  readonly log: StepLogger;
-  /** Aborted when the run is terminated; long steps should stop when it fires. */
-  readonly signal: AbortSignal;
-  /** Records that the step materialized an asset (an ASSET_MATERIALIZATION event). */
-  reportAssetMaterialization(materialization: AssetMaterialization | AssetEventInit): Promise<void>;
-}
+/** What a step function gets: the executor's step context; `inputs` holds the deps' return values by step key. */
+export type StepContext = StepExecutionContext;
 
 /** One step of a job. Returning a value (anything but undefined) emits a STEP_OUTPUT named `result`. */
 export interface JobStep<TOutput = unknown> {
@@ -41,19 +18,23 @@ export interface JobStep<TOutput = unknown> {
   readonly key: string;
   /** Keys of earlier steps whose outputs this step takes as inputs. */
   readonly deps?: readonly string[];
+  /** Retries when the step throws (Dagster's RetryPolicy). */
+  readonly retryPolicy?: RetryPolicy;
+  /** The op-concurrency pool the step claims a slot of. */
+  readonly pool?: string;
   /** The step's code. Throwing fails the step. */
   fn(context: StepContext): TOutput | Promise<TOutput>;
 }
 
-/** A job: its name (the run's `jobName`) and its steps, executed in order. */
+/** A job: its name (the run's `jobName`) and its steps; `toExecutableJob()` gives the executor's model of it. */
 export interface JobDefinition {
   readonly name: string;
   readonly steps: readonly JobStep[];
+  toExecutableJob(): ExecutableJob;
 }
 
 /**
- * Defines a job. Step keys must be unique and non-empty, and a step may only depend on steps listed before it,
- * so the listed order is an order of execution.
+ * Defines a job. Step keys must be unique and non-empty, and a step may only depend on steps listed before it.
  */
 export function defineJob(name: string, steps: readonly JobStep[]): JobDefinition {
   if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('A job needs a non-empty name');
@@ -78,7 +59,26 @@ export function defineJob(name: string, steps: readonly JobStep[]): JobDefinitio
     }
     seen.add(step.key);
     const fn = step.fn;
-    checked.push(Object.freeze({ key: step.key, deps: Object.freeze([...(step.deps ?? [])]), fn: (context: StepContext) => fn.call(step, context) }));
+    checked.push(
+      Object.freeze({
+        key: step.key,
+        deps: Object.freeze([...(step.deps ?? [])]),
+        ...(step.retryPolicy ? { retryPolicy: step.retryPolicy } : {}),
+        ...(step.pool ? { pool: step.pool } : {}),
+        fn: (context: StepContext) => fn.call(step, context),
+      }),
+    );
   }
-  return Object.freeze({ name, steps: Object.freeze(checked) });
+  const frozenSteps = Object.freeze(checked);
+  const executable: ExecutableJob = Object.freeze({
+    name,
+    steps: frozenSteps.map((step) => ({
+      key: step.key,
+      inputs: (step.deps ?? []).map((dep) => ({ name: dep, from: dep })),
+      retryPolicy: step.retryPolicy ?? null,
+      pool: step.pool ?? null,
+      compute: (context: StepExecutionContext) => step.fn(context),
+    })),
+  });
+  return Object.freeze({ name, steps: frozenSteps, toExecutableJob: () => executable });
 }
