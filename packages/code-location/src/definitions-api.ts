@@ -2,6 +2,7 @@
  * The one module that reaches into `@inst/definitions`: listing, snapshots, plans, partitions and evaluation.
  */
 import { NotSupportedError } from '@inst/errors';
+import type { ExecutableJobLike } from '@inst/execution';
 import type { ExecutionPlanSnapshot } from '@inst/types';
 import type { CodeLocationSnapshot, ExecutionPlanOptions, ScheduleEvaluation, ScheduleEvaluationContext, SensorEvaluation, SensorEvaluationContext } from './types';
 
@@ -32,4 +33,9 @@ export async function evaluateSchedule(_defs: AnyDefinitions, _name: string, _co
 
 export async function evaluateSensor(_defs: AnyDefinitions, _name: string, _context: SensorEvaluationContext): Promise<SensorEvaluation> {
   throw new NotSupportedError('evaluateSensor: @inst/definitions not wired yet');
+}
+
+/** The executable job a run names (its `jobName`), for the run worker. */
+export function loadJob(_defs: unknown, run: { jobName: string }): ExecutableJobLike {
+  throw new NotSupportedError(`loadJob(${run.jobName}): @inst/definitions not wired yet`);
 }

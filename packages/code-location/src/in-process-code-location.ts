@@ -3,18 +3,20 @@
  * scheduler, sensor and backfill daemons); production code reaches user code through a code server.
  */
 import { DisposedError, InvalidArgumentError } from '@inst/errors';
-import type { ExecutionPlanSnapshot } from '@inst/types';
+import { InProcessCodeLocationOrigin, LoadableTargetOrigin, type ExecutionPlanSnapshot } from '@inst/types';
 import { definitionsHandlers, isDefinitions, type DefinitionsHandlers } from './handlers';
 import type { CodeLocation, CodeLocationSnapshot, ExecutionPlanOptions, ScheduleEvaluation, ScheduleEvaluationContext, SensorEvaluation, SensorEvaluationContext } from './types';
 
 class InProcessCodeLocation implements CodeLocation {
   readonly #handlers: DefinitionsHandlers;
   #disposed = false;
+  readonly origin: InProcessCodeLocationOrigin;
   constructor(
     readonly definitions: object,
     readonly name: string,
   ) {
     this.#handlers = definitionsHandlers(definitions, name);
+    this.origin = new InProcessCodeLocationOrigin({ loadableTargetOrigin: new LoadableTargetOrigin({}), locationName: name });
   }
   #live(): DefinitionsHandlers {
     if (this.#disposed) throw new DisposedError(`Code location ${this.name} is disposed`);

@@ -1,0 +1,104 @@
+/**
+ * The run worker (Dagster's `dagster api execute_run` / `resume_run`): one OS process per run. It opens the
+ * instance from its ref, records its pid and host on the run, loads the run's job from the code location the
+ * run records, and executes it with `@inst/execution`'s `executeRun`. SIGTERM cancels the run (the executor ends
+ * it CANCELED); the launcher's SIGKILL after a grace period is the fallback.
+ */
+import { hostname } from 'node:os';
+import { executeRun, type ExecutableJobLike, type ExecutionInstanceOps } from '@inst/execution';
+import { DagsterRunStatus, EngineEventData, SerializableErrorInfo, type DagsterRun } from '@inst/types';
+import { loadJob } from './definitions-api';
+import { injectEnvVars } from './env-file';
+import { isDefinitions } from './handlers';
+import { importDefinitions } from './module-loader';
+import { RUN_WORKER_TAG, RunWorkerMessages, runWorkerTagValue, type RunWorkerArgs } from './run-worker';
+import { targetOfRun } from './target';
+
+/** What the worker uses of the instance it opens (`@inst/core`'s Instance). */
+interface WorkerInstance extends ExecutionInstanceOps {
+  reportEngineEvent(message: string, run?: DagsterRun | null, data?: EngineEventData | null): Promise<unknown>;
+  reportRunFailed(run: DagsterRun, message?: string | null): Promise<unknown>;
+  addRunTags(runId: string, tags: Record<string, string>): Promise<unknown>;
+  dispose(): Promise<void>;
+}
+
+const args = JSON.parse(process.argv[2] ?? '{}') as RunWorkerArgs;
+const controller = new AbortController();
+let interrupts = 0;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    interrupts++;
+    controller.abort();
+    if (interrupts > 2) process.exit(1);
+  });
+}
+
+async function openInstance(): Promise<WorkerInstance> {
+  const module = (await import(args.instanceModule)) as {
+    openInstance?: (ref: unknown) => Promise<WorkerInstance>;
+    Instance?: { fromRef(ref: unknown): Promise<WorkerInstance> };
+  };
+  if (module.openInstance) return module.openInstance(args.instanceRef);
+  if (module.Instance) return module.Instance.fromRef(args.instanceRef);
+  throw new Error(`${args.instanceModule} exports neither openInstance nor Instance`);
+}
+
+async function main(): Promise<number> {
+  const instance = await openInstance();
+  try {
+    const run = await instance.getRunById(args.runId);
+    if (!run) {
+      process.stderr.write(`Run worker could not load run ${args.runId}\n`);
+      return 1;
+    }
+    const pid = process.pid;
+    await instance.addRunTags(run.runId, { [RUN_WORKER_TAG]: runWorkerTagValue(pid, hostname()) });
+    const pidData = new EngineEventData({ metadata: { pid: String(pid) } });
+    await instance.reportEngineEvent(args.resume ? RunWorkerMessages.resumeStarted(pid) : RunWorkerMessages.started(pid), run, pidData);
+    try {
+      if (run.isFinished) {
+        await instance.reportEngineEvent(RunWorkerMessages.alreadyFinished, run);
+        return 0;
+      }
+      const target = targetOfRun(run);
+      try {
+        process.chdir(target.workingDirectory);
+        injectEnvVars(target.workingDirectory);
+      } catch (error) {
+        await instance.reportEngineEvent(RunWorkerMessages.envVarsError, run, EngineEventData.engineError(SerializableErrorInfo.fromError(error)));
+        await instance.reportRunFailed(run);
+        return 1;
+      }
+      let job: ExecutableJobLike;
+      try {
+        const defs = await importDefinitions(target, isDefinitions);
+        job = loadJob(defs, run);
+      } catch (error) {
+        await instance.reportEngineEvent(RunWorkerMessages.jobLoadError, run, EngineEventData.engineError(SerializableErrorInfo.fromError(error)));
+        await instance.reportRunFailed(run);
+        return 1;
+      }
+      const current = (await instance.getRunById(run.runId)) ?? run;
+      const resume = args.resume && current.status === DagsterRunStatus.STARTED;
+      const result = await executeRun(instance, current, job, { signal: controller.signal, resume });
+      return result.status === DagsterRunStatus.FAILURE ? 1 : 0;
+    } catch (error) {
+      const latest = (await instance.getRunById(run.runId)) ?? run;
+      await instance.reportEngineEvent(RunWorkerMessages.frameworkError, latest, EngineEventData.engineError(SerializableErrorInfo.fromError(error)));
+      if (!latest.isFinished) await instance.reportRunFailed(latest);
+      return 1;
+    } finally {
+      await instance.reportEngineEvent(args.resume ? RunWorkerMessages.resumeExited(pid) : RunWorkerMessages.exited(pid), run, pidData);
+    }
+  } finally {
+    await instance.dispose();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`Run worker for ${args.runId} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -2,7 +2,7 @@
  * The code location contract (CONTRACTS.md, `@inst/code-location`): what the instance, the daemons and the CLI
  * may ask of user code, without running it in their own process.
  */
-import type { ExecutionPlanSnapshot, JobSnapshot, SerializableErrorInfo } from '@inst/types';
+import type { CodeLocationOrigin, ExecutionPlanSnapshot, JobSnapshot, SerializableErrorInfo } from '@inst/types';
 
 /** A run a schedule or sensor asks for (same shape as `@inst/definitions`' RunRequest). */
 export interface RunRequest {
@@ -110,6 +110,8 @@ export interface CodeLocationSnapshot {
 export interface CodeLocation {
   /** Location name (workspace entry name or file basename). */
   readonly name: string;
+  /** Dagster's origin of the location (what schedule/sensor origins and runs record). */
+  readonly origin: CodeLocationOrigin;
   snapshot(): Promise<CodeLocationSnapshot>;
   executionPlan(jobName: string, options?: ExecutionPlanOptions): Promise<ExecutionPlanSnapshot>;
   partitionKeys(jobName: string): Promise<string[]>;

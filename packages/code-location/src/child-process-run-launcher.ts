@@ -1,0 +1,230 @@
+/**
+ * The default run launcher (Dagster's `DefaultRunLauncher` counterpart): each run executes in its own OS process
+ * — the run worker — which opens the instance from its ref and loads the job from the code location the run
+ * records. The worker's host and pid are in the run's `.inst/run_worker` tag, so `terminate` and
+ * `checkRunWorkerHealth` work from any process on that host.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { InvariantViolationError, InvalidArgumentError } from '@inst/errors';
+import { WorkerStatus, type CheckRunHealthResult, type LaunchRunContext, type ResumeRunContext, type RunLauncher } from '@inst/run-launcher';
+import type { EngineEventData} from '@inst/types';
+import { DagsterRunStatus, type DagsterRun } from '@inst/types';
+import { childExecArgv, entryModulePath } from './node-process';
+import { RUN_WORKER_TAG, processIsAlive, runWorkerOf, runWorkerTagValue, type RunWorkerArgs } from './run-worker';
+import { targetOfRun } from './target';
+
+/** What the launcher uses of the instance it is registered with (`@inst/core`'s Instance has all of it). */
+export interface ChildProcessLauncherInstance {
+  getRef(): unknown;
+  getRunById(runId: string): Promise<DagsterRun | null | undefined>;
+  addRunTags(runId: string, tags: Record<string, string>): Promise<unknown>;
+  reportEngineEvent(message: string, run?: DagsterRun | null, data?: EngineEventData | null): Promise<unknown>;
+  reportRunCanceling(run: DagsterRun, message?: string | null): Promise<unknown>;
+  reportRunCanceled(run: DagsterRun, message?: string | null): Promise<unknown>;
+  /** Base directory of local artifacts; worker output goes to `<root>/run-workers/<runId>.log`. */
+  readonly rootDirectory?: string;
+}
+
+/** Options of {@link ChildProcessRunLauncher}. */
+export interface ChildProcessRunLauncherOptions {
+  /**
+   * The module a worker opens the instance with: it exports `Instance` (with a static `fromRef`) or
+   * `openInstance(ref)`. `@inst/core` passes its own entry; default the `INST_INSTANCE_MODULE` environment variable.
+   */
+  instanceModule?: string;
+  /** Seconds between SIGTERM and SIGKILL when terminating (default 10). */
+  terminateGracePeriodSeconds?: number;
+  /** Environment of the workers (default this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Extra Node flags for the workers. */
+  execArgv?: readonly string[];
+  /** The instance; normally the instance registers itself. */
+  instance?: ChildProcessLauncherInstance;
+  /** Poll interval (ms) while waiting for a terminated worker to exit (default 50). */
+  pollIntervalMs?: number;
+}
+
+const LAUNCHER = 'ChildProcessRunLauncher';
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Runs each run in its own OS process; supports termination from any process, worker health checks and resume. */
+export class ChildProcessRunLauncher implements RunLauncher {
+  readonly supportsResumeRun = true;
+  readonly supportsCheckRunWorkerHealth = true;
+  #registered: ChildProcessLauncherInstance | undefined;
+  readonly #options: ChildProcessRunLauncherOptions;
+  /** Workers started by this launcher, by run id, until they exit. */
+  readonly #children = new Map<string, { child: ChildProcess; exited: Promise<void> }>();
+
+  constructor(options: ChildProcessRunLauncherOptions = {}) {
+    this.#options = options;
+    this.#registered = options.instance;
+  }
+
+  /** Called once by the instance that takes this launcher. */
+  registerInstance(instance: object): void {
+    if (this.#registered !== undefined && this.#registered !== instance) throw new InvariantViolationError(`${LAUNCHER} is already registered with another instance`);
+    this.#registered = instance as ChildProcessLauncherInstance;
+  }
+
+  #instance(): ChildProcessLauncherInstance {
+    if (!this.#registered) throw new InvariantViolationError(`${LAUNCHER} has no instance; the instance registers itself with registerInstance(instance)`);
+    return this.#registered;
+  }
+
+  /** Pids of workers this launcher started that are still running, by run id. */
+  get activeWorkers(): ReadonlyMap<string, number> {
+    return new Map([...this.#children].map(([runId, { child }]) => [runId, child.pid ?? -1]));
+  }
+
+  /** Starts the run's worker process (the run is STARTING); returns once the worker is spawned and recorded on the run. */
+  async launchRun(context: LaunchRunContext): Promise<void> {
+    await this.#startWorker(context.dagsterRun, false);
+  }
+
+  /** Starts a new worker for a run whose worker died; it skips the steps that already succeeded. */
+  async resumeRun(context: ResumeRunContext): Promise<void> {
+    await this.#startWorker(context.dagsterRun, true);
+  }
+
+  /**
+   * Asks the run's worker to stop: RUN_CANCELING, then SIGTERM (the worker ends the run CANCELED), then SIGKILL
+   * after the grace period (and RUN_CANCELED written here). Works from any process on the worker's host. False
+   * for an unknown or finished run, or when no worker can be reached (the run stays CANCELING, as in Dagster).
+   */
+  async terminate(runId: string): Promise<boolean> {
+    const instance = this.#instance();
+    const run = await instance.getRunById(runId);
+    if (!run || run.isFinished) return false;
+    if (run.status !== DagsterRunStatus.CANCELING) await instance.reportRunCanceling(run);
+    const worker = runWorkerOf(run.tags);
+    if (!worker) {
+      await instance.reportEngineEvent(`[${LAUNCHER}] Unable to find the run worker to send a termination request to.`, run);
+      return false;
+    }
+    if (worker.host !== hostname()) {
+      await instance.reportEngineEvent(`[${LAUNCHER}] The run worker runs on host ${worker.host}; it can only be terminated from that host.`, run);
+      return false;
+    }
+    if (!processIsAlive(worker.pid)) {
+      const latest = (await instance.getRunById(runId)) ?? run;
+      if (!latest.isFinished) await instance.reportRunCanceled(latest, `Run worker (pid ${worker.pid}) was not running; marking the run as canceled.`);
+      return true;
+    }
+    try {
+      process.kill(worker.pid, 'SIGTERM');
+    } catch {
+      // It exited in between; handled below like a worker that stopped on its own.
+    }
+    const grace = (this.#options.terminateGracePeriodSeconds ?? 10) * 1000;
+    const poll = this.#options.pollIntervalMs ?? 50;
+    const deadline = Date.now() + grace;
+    while (processIsAlive(worker.pid) && Date.now() < deadline) await sleep(poll);
+    if (processIsAlive(worker.pid)) {
+      try {
+        process.kill(worker.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+      while (processIsAlive(worker.pid)) await sleep(poll);
+      const latest = (await instance.getRunById(runId)) ?? run;
+      if (!latest.isFinished) await instance.reportRunCanceled(latest, `Run worker (pid ${worker.pid}) did not stop within ${grace / 1000} seconds of SIGTERM and was killed.`);
+      return true;
+    }
+    const latest = (await instance.getRunById(runId)) ?? run;
+    if (!latest.isFinished) {
+      await instance.reportRunCanceled(latest, `Run worker (pid ${worker.pid}) exited without finishing the run; marking the run as canceled.`);
+    }
+    return true;
+  }
+
+  /**
+   * RUNNING while the worker's process lives; once it is gone, SUCCESS or FAILED by the run's status (FAILED with
+   * "not running" for a run still in progress: the worker died). UNKNOWN for a worker on another host, NOT_FOUND
+   * for a run without a worker tag.
+   */
+  async checkRunWorkerHealth(run: DagsterRun): Promise<CheckRunHealthResult> {
+    const instance = this.#registered;
+    const latest = (await instance?.getRunById(run.runId)) ?? run;
+    const worker = runWorkerOf(latest.tags);
+    if (!worker) return { status: WorkerStatus.NOT_FOUND, msg: `Run ${run.runId} has no ${RUN_WORKER_TAG} tag` };
+    const runWorkerId = `${worker.host}:${worker.pid}`;
+    if (worker.host !== hostname()) return { status: WorkerStatus.UNKNOWN, msg: `Run worker runs on host ${worker.host}`, runWorkerId };
+    if (processIsAlive(worker.pid)) return { status: WorkerStatus.RUNNING, runWorkerId };
+    if (latest.status === DagsterRunStatus.SUCCESS) return { status: WorkerStatus.SUCCESS, runWorkerId };
+    if (latest.isFinished) return { status: WorkerStatus.FAILED, msg: `Run worker exited; the run ended ${latest.status}`, runWorkerId };
+    return { status: WorkerStatus.FAILED, msg: `Run worker process (pid ${worker.pid}) is not running`, runWorkerId };
+  }
+
+  /** The worker's host, pid and log file, for run monitoring's messages. */
+  async getRunWorkerDebugInfo(run: DagsterRun): Promise<string | null> {
+    const worker = runWorkerOf(run.tags);
+    if (!worker) return null;
+    const root = this.#registered?.rootDirectory;
+    return `Run worker: host ${worker.host}, pid ${worker.pid}${root ? `, output in ${join(root, 'run-workers', `${run.runId}.log`)}` : ''}`;
+  }
+
+  /** Waits for the workers this launcher started to exit, up to `timeoutMs` (default 30 s). */
+  async join(timeoutMs = 30_000): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all([...this.#children.values()].map((c) => c.exited)),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Workers keep running after the launcher is disposed (they are their runs' own processes). */
+  async dispose(): Promise<void> {}
+
+  #instanceModule(): string {
+    const module = this.#options.instanceModule ?? process.env.INST_INSTANCE_MODULE;
+    if (!module) {
+      throw new InvalidArgumentError(
+        `${LAUNCHER} needs an instanceModule (a module exporting Instance) so that run workers can open the instance; @inst/core's default launcher sets it`,
+      );
+    }
+    return module;
+  }
+
+  async #startWorker(run: DagsterRun, resume: boolean): Promise<void> {
+    const instance = this.#instance();
+    targetOfRun(run); // A run that records no code location cannot be executed anywhere: fail the launch now.
+    if (this.#children.has(run.runId)) throw new InvariantViolationError(`Run ${run.runId} already has a worker started by this launcher`, { ids: { runId: run.runId } });
+    const args: RunWorkerArgs = { runId: run.runId, instanceRef: instance.getRef(), instanceModule: this.#instanceModule(), resume };
+    let output: number | 'ignore' = 'ignore';
+    if (instance.rootDirectory) {
+      const dir = join(instance.rootDirectory, 'run-workers');
+      mkdirSync(dir, { recursive: true });
+      output = openSync(join(dir, `${run.runId}.log`), 'a');
+    }
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, [...childExecArgv(this.#options.execArgv), entryModulePath('run-worker-main'), JSON.stringify(args)], {
+        detached: true,
+        env: this.#options.env ?? process.env,
+        stdio: ['ignore', output, output],
+      });
+    } finally {
+      if (typeof output === 'number') closeSync(output);
+    }
+    const pid = child.pid;
+    if (pid === undefined) {
+      const error = await new Promise<Error>((resolve) => child.once('error', resolve));
+      throw new InvariantViolationError(`Could not start the run worker of run ${run.runId}: ${error.message}`, { ids: { runId: run.runId }, cause: error });
+    }
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    this.#children.set(run.runId, { child, exited });
+    void exited.then(() => this.#children.delete(run.runId));
+    child.unref();
+    await instance.addRunTags(run.runId, { [RUN_WORKER_TAG]: runWorkerTagValue(pid) });
+  }
+}
