@@ -3,20 +3,23 @@
  */
 import type { Instance } from '@inst/core';
 import { registerDefaultDaemons, type DaemonDefinition } from './host';
+import { runMonitoringDaemon, runQueueDaemon, runRetriesDaemon } from './run-queue-daemons';
+import { schedulerDaemon } from './scheduler';
 
 /** Options of {@link defaultDaemonsFor}. */
 export interface DefaultDaemonsOptions {
-  /** Extra or replacement daemons by type (e.g. the run queue's iterations). */
+  /** Replacement daemons by type. */
   readonly overrides?: Readonly<Record<string, DaemonDefinition>>;
+  /** Daemons to run besides the required ones (e.g. a retention daemon). */
+  readonly extra?: readonly DaemonDefinition[];
 }
 
-/** Daemons registered by other modules of this package (scheduler, sensors, backfills, …), by type. */
-const builtins = new Map<string, (instance: Instance) => DaemonDefinition>();
-
-/** @internal */
-export function registerBuiltinDaemon(daemonType: string, factory: (instance: Instance) => DaemonDefinition): void {
-  builtins.set(daemonType, factory);
-}
+const BUILTINS: Readonly<Record<string, (instance: Instance) => DaemonDefinition>> = {
+  SCHEDULER: () => schedulerDaemon(),
+  QUEUED_RUN_COORDINATOR: (instance) => runQueueDaemon(instance),
+  MONITORING: (instance) => runMonitoringDaemon(instance),
+  EVENT_LOG_CONSUMER: () => runRetriesDaemon(),
+};
 
 /**
  * A daemon for a type this package does not implement (ASSET, FRESHNESS_DAEMON): it heartbeats so the host's
@@ -34,9 +37,15 @@ export function idleDaemon(daemonType: string, intervalSeconds = 30): DaemonDefi
   };
 }
 
-/** The daemons for every type `instance.getRequiredDaemonTypes()` names, in that order. */
+/** @internal Lets later modules (sensors, backfills, retention) add their daemon type. */
+export function registerBuiltinDaemon(daemonType: string, factory: (instance: Instance) => DaemonDefinition): void {
+  (BUILTINS as Record<string, (instance: Instance) => DaemonDefinition>)[daemonType] = factory;
+}
+
+/** The daemons for every type `instance.getRequiredDaemonTypes()` names, in that order, plus `extra`. */
 export function defaultDaemonsFor(instance: Instance, options: DefaultDaemonsOptions = {}): DaemonDefinition[] {
-  return instance.getRequiredDaemonTypes().map((type) => options.overrides?.[type] ?? builtins.get(type)?.(instance) ?? idleDaemon(type));
+  const required = instance.getRequiredDaemonTypes().map((type) => options.overrides?.[type] ?? BUILTINS[type]?.(instance) ?? idleDaemon(type));
+  return [...required, ...(options.extra ?? [])];
 }
 
 registerDefaultDaemons((instance) => defaultDaemonsFor(instance));

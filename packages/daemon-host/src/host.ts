@@ -43,6 +43,13 @@ export interface DaemonDefinition {
    */
   nextIterationTime?(iterationStart: number): number;
   runIteration(ctx: DaemonContext): Promise<void>;
+  /**
+   * Optional: wait up to `seconds` for a reason to run early (the run queue wakes on an enqueue); resolve true to
+   * run the next iteration now. Replaces the plain sleep between iterations.
+   */
+  waitForWork?(ctx: DaemonContext, seconds: number): Promise<boolean>;
+  /** Optional: release what the daemon holds (connections, watchers) when the host stops. */
+  close?(): Promise<void>;
 }
 
 /** Options of {@link runDaemonHost}. */
@@ -224,7 +231,21 @@ async function runDaemonLoop(daemon: DaemonDefinition, loop: LoopContext): Promi
       if (!signal.aborted) await heartbeat(tracker, loop);
     }
     const wait = Math.max(0, Math.min(nextIteration - now(), MAX_STEP_SECONDS));
-    await sleep(wait * 1000, signal);
+    if (daemon.waitForWork && wait > 0) {
+      let woken = false;
+      try {
+        woken = await daemon.waitForWork(ctx, wait);
+      } catch (error) {
+        log.warn('Waiting for work failed; polling instead', { error: (error as Error).message });
+        await sleep(wait * 1000, signal);
+      }
+      if (woken) nextIteration = now();
+    } else await sleep(wait * 1000, signal);
+  }
+  try {
+    await daemon.close?.();
+  } catch (error) {
+    log.warn(`Closing ${daemon.daemonType} failed`, { error: (error as Error).message });
   }
 }
 

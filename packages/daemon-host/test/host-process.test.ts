@@ -16,7 +16,7 @@ function host(home: string, args: string[] = []): HostProcess {
   return h;
 }
 
-async function heartbeatOwners(instance: Instance): Promise<Map<string, string>> {
+async function heartbeatOwners(instance: Instance): Promise<Map<string, string | null>> {
   const beats = await instance.getDaemonHeartbeats();
   return new Map([...beats].map(([type, hb]) => [type, hb.daemonId]));
 }
