@@ -5,6 +5,7 @@ import * as assets from '@inst/assets';
 import * as daemon from '@inst/daemon';
 import { InvalidArgumentError } from '@inst/errors';
 import * as events from '@inst/events';
+import { computeLogManagerFromConfig, type ComputeLogManager } from '@inst/execution';
 import * as launcher from '@inst/run-launcher';
 import * as runs from '@inst/runs';
 import * as scheduling from '@inst/scheduling';
@@ -68,6 +69,7 @@ export class Instance implements AsyncDisposable {
   #disposed: Promise<void> | undefined;
   #runCoordinator: launcher.RunCoordinator | undefined;
   #runLauncher: launcher.RunLauncher | undefined;
+  #computeLogManager: ComputeLogManager | undefined;
   /** The scheduler component (Dagster's `_scheduler`): none for ephemeral instances. */
   readonly #scheduler: scheduling.Scheduler | undefined;
   /** In-process listeners per run id (Dagster's `_subscribers`). */
@@ -190,6 +192,7 @@ export class Instance implements AsyncDisposable {
   protected async disposeDomains(): Promise<void> {
     await this.#runCoordinator?.dispose?.();
     await this.#runLauncher?.dispose?.();
+    await this.#computeLogManager?.dispose();
   }
 
   // ------------------------------------------------------------------ storage
@@ -277,9 +280,9 @@ export class Instance implements AsyncDisposable {
     return this.#runLauncher;
   }
 
-  /** Compute logs are not captured by inst: there is no compute log manager. */
-  get computeLogManager(): undefined {
-    return undefined;
+  /** The compute log manager `compute_logs` names (default LocalComputeLogManager under `<home>/storage`), built on first use. */
+  get computeLogManager(): ComputeLogManager {
+    return (this.#computeLogManager ??= computeLogManagerFromConfig(this.settings.computeLogsConfig, this.storageDirectory()));
   }
 
   // ------------------------------------------------------------------ namespaced API (additive)
