@@ -23,8 +23,18 @@ export interface DefinitionsInit {
   ioManager?: unknown;
 }
 
+const DEFINITIONS_MARKER = Symbol.for('inst.definitions.Definitions');
+
 /** One code location's definitions. */
 export class Definitions {
+  /** @internal Marks instances across copies of this package (see {@link Definitions.isDefinitions}). */
+  readonly [DEFINITIONS_MARKER] = true;
+
+  /** True for a Definitions, also one built by another copy of this package (a code location's own node_modules). */
+  static isDefinitions(value: unknown): value is Definitions {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DEFINITIONS_MARKER] === true;
+  }
+
   readonly assets: readonly AssetDefinition[];
   readonly assetChecks: readonly AssetCheckDefinition[];
   /** Every job, asset jobs resolved, the implicit `__ASSET_JOB` included when there are assets. */

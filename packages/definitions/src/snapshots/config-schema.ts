@@ -124,6 +124,28 @@ function nodeConfigField(node: JobNode): { field: ConfigField; shape: ConfigType
   };
 }
 
+const IGNORED_NODE = 'This op is not present in the current op selection, the config values are allowed but ignored.';
+const IGNORED_INPUTS = 'This op is not present in the current op selection, the input config values are allowed but ignored.';
+/** Dagster's loader schema of the `Any` type (`Selector.f2fe…`: json / pickle / value). */
+const ANY_INPUT_LOADER_KEY = 'Selector.f2fe6dfdc60a1947a8f8e7cd377a012b47065bc4';
+
+/** The config field of a node a subset leaves out: optional, no default, and its inputs' loaders ignored too. */
+function ignoredNodeConfigField(node: JobNode): { field: ConfigField; shape: ConfigTypeSnap[] } {
+  const config: ConfigField = { name: 'config', typeKey: 'Any', isRequired: false, defaultValueAsJsonStr: null, description: null };
+  const fields: ConfigField[] = [config];
+  const shapes: ConfigTypeSnap[] = [];
+  const loadable = node.op.inputs.filter((input) => input.dagsterType !== 'Nothing');
+  if (loadable.length > 0) {
+    const inputFields = loadable.map((input) => ({ name: input.name, typeKey: ANY_INPUT_LOADER_KEY, isRequired: true, defaultValueAsJsonStr: null, description: null }));
+    const inputsKey = shapeKey(inputFields);
+    shapes.push(shapeSnap(inputsKey, inputFields));
+    fields.push({ name: 'inputs', typeKey: inputsKey, isRequired: false, defaultValueAsJsonStr: null, description: IGNORED_INPUTS });
+  }
+  const key = shapeKey(fields);
+  shapes.push(shapeSnap(key, fields));
+  return { field: { name: node.name, typeKey: key, isRequired: false, defaultValueAsJsonStr: null, description: IGNORED_NODE }, shape: shapes };
+}
+
 /** The op's `config_field_snap` in the node definitions: Any, optional, for assets and ops with config. */
 export function opConfigFieldSnap(node: JobNode): ConfigFieldSnap | null {
   const config = node.op.config;
@@ -148,10 +170,24 @@ export function jobConfigSchema(job: JobDefinition): { snapshot: ConfigSchemaSna
     nodeFields.push(field);
     byKey.set(shape.key, shape);
   }
+  // A subset keeps the parent's other nodes in its config schema: allowed, ignored (Dagster's op-selection config).
+  if (job.parent) {
+    const kept = new Set(job.nodes.map((node) => node.name));
+    for (const node of job.parent.nodes) {
+      if (kept.has(node.name)) continue;
+      const { field, shape } = ignoredNodeConfigField(node);
+      nodeFields.push(field);
+      for (const snap of shape) byKey.set(snap.key, snap);
+    }
+    nodeFields.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
   const opsRequired = nodeFields.some((f) => f.isRequired);
   const opsDefault = opsRequired
     ? null
-    : `{${nodeFields.map((f) => `${pyJsonDumps(f.name)}: ${f.defaultValueAsJsonStr}`).join(', ')}}`;
+    : `{${nodeFields
+        .filter((f) => f.defaultValueAsJsonStr !== null)
+        .map((f) => `${pyJsonDumps(f.name)}: ${f.defaultValueAsJsonStr}`)
+        .join(', ')}}`;
   const opsKey = shapeKey(nodeFields);
   byKey.set(opsKey, shapeSnap(opsKey, nodeFields));
   const rootField = (name: string, typeKey: string, defaultJson: string | null, isRequired = false): ConfigField => ({
