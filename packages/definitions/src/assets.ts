@@ -101,6 +101,7 @@ function keyOf(dep: AssetDefinition<any> | AssetKeyLike): AssetKey {
 }
 
 /** Defines an asset; its function gets the `ins` values and returns the asset's value (or an `Output`). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no inputs by default
 export function defineAsset<T = unknown, I extends Record<string, AssetDefinition<any> | AssetKeyLike> = {}>(
   options: AssetOptions<I, Awaited<T>>,
   fn: (context: AssetContext, inputs: InsValues<I>) => T | Output<T> | Promise<T | Output<T>>,

@@ -1,5 +1,5 @@
 /** Asset keys as users write them, and Dagster's Python identifiers for them. */
-import { AssetCheckKey, AssetKey } from '@inst/types';
+import { AssetKey, type AssetCheckKey } from '@inst/types';
 import { InvalidDefinitionError } from './errors';
 
 /** An asset key: an AssetKey, a path array, or a string (`a/b` is the path `['a', 'b']`). */

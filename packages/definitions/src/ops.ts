@@ -175,6 +175,7 @@ export interface OpOptions<I extends Record<string, In<any>>, O extends Record<s
 }
 
 /** Defines an op with one output, `result`, whose type is the function's return type. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no inputs by default
 export function defineOp<I extends Record<string, In<any>> = {}, R = unknown>(
   options: OpOptions<I, undefined>,
   fn: OpFn<InputValues<I>, R | Output<R>>,

@@ -127,10 +127,19 @@ export function strptime(text: string, timezone: string, fmt: string): number | 
     if (c === '%' && i + 1 < fmt.length) {
       const d = fmt[++i]!;
       if (d === '%') pattern += '%';
-      else if (d === 'Y') (pattern += '(\\d{4})'), order.push('Y');
-      else if ('mdHMS'.includes(d)) (pattern += '(\\d{1,2})'), order.push(d);
-      else if (d === 'z') (pattern += '([+-]\\d{2}:?\\d{2}|Z)'), order.push('z');
-      else if (d === 'f') (pattern += '(\\d{1,6})'), order.push('f');
+      else if (d === 'Y') {
+        pattern += '(\\d{4})';
+        order.push('Y');
+      } else if ('mdHMS'.includes(d)) {
+        pattern += '(\\d{1,2})';
+        order.push(d);
+      } else if (d === 'z') {
+        pattern += '([+-]\\d{2}:?\\d{2}|Z)';
+        order.push('z');
+      } else if (d === 'f') {
+        pattern += '(\\d{1,6})';
+        order.push('f');
+      }
       else return undefined;
     } else {
       pattern += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
