@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +20,11 @@ describe('the README main job', () => {
       expect(existsSync(join(home, 'history', 'runs.db'))).toBe(true);
       expect(existsSync(join(home, 'history', 'runs', 'index.db'))).toBe(true);
       expect(existsSync(join(home, 'history', 'runs', `${results[0]!.runId}.db`))).toBe(true);
+      // The step's stdout, captured to Dagster's compute log layout.
+      const logs = join(home, 'storage', results[0]!.runId, 'compute_logs');
+      const out = readdirSync(logs).filter((name) => name.endsWith('.out')).map((name) => readFileSync(join(logs, name), 'utf8'));
+      expect(out).toContain('extract: computing 5 squares\n');
+      expect(lines.some((l) => l.includes('LOGS_CAPTURED'))).toBe(true);
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

@@ -10,6 +10,7 @@ export const numbersJob = defineJob('numbers', [
     key: 'extract',
     fn: async (context) => {
       await context.log.info('extracting numbers');
+      console.log('extract: computing 5 squares'); // captured to the run's compute logs (<home>/storage/<run_id>/compute_logs)
       return Array.from({ length: 5 }, (_, i) => (i + 1) ** 2);
     },
   },
@@ -58,7 +59,8 @@ export async function runQuickstart(home: string, print: (line: string) => void 
         streamed++;
       }
     })();
-    await instance.submitRun(run.runId);
+    // Launch at once in this process (submitRun would hand the run to the queue, which the daemon drains).
+    await instance.launchRun(run.runId);
     await watcher;
 
     const finished = (await instance.getRunById(run.runId))!;
