@@ -5,6 +5,7 @@ import type { Instance } from '@inst/core';
 import { registerDefaultDaemons, type DaemonDefinition } from './host';
 import { runMonitoringDaemon, runQueueDaemon, runRetriesDaemon } from './run-queue-daemons';
 import { schedulerDaemon } from './scheduler';
+import { sensorDaemon } from './sensors';
 
 /** Options of {@link defaultDaemonsFor}. */
 export interface DefaultDaemonsOptions {
@@ -16,6 +17,7 @@ export interface DefaultDaemonsOptions {
 
 const BUILTINS: Readonly<Record<string, (instance: Instance) => DaemonDefinition>> = {
   SCHEDULER: () => schedulerDaemon(),
+  SENSOR: () => sensorDaemon(),
   QUEUED_RUN_COORDINATOR: (instance) => runQueueDaemon(instance),
   MONITORING: (instance) => runMonitoringDaemon(instance),
   EVENT_LOG_CONSUMER: () => runRetriesDaemon(),
