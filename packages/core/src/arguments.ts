@@ -299,6 +299,7 @@ export const MEMBER_ARGUMENTS: Readonly<Record<string, readonly Check[]>> = {
 
   // storage
   upgrade: [printFn],
+  wipe: [],
   optimizeForWebserver: [int(0), int(0), opt(int(0))],
   reindex: [printFn],
   fileManagerDirectory: [runId],
@@ -317,6 +318,7 @@ export const MEMBER_ARGUMENTS: Readonly<Record<string, readonly Check[]>> = {
 
   // daemon
   addDaemonHeartbeat: [storable(DaemonHeartbeat)],
+  wipeDaemonHeartbeats: [],
   getDaemonStatuses: [opt(strings)],
 
   // events
@@ -423,6 +425,7 @@ export const MEMBER_ARGUMENTS: Readonly<Record<string, readonly Check[]>> = {
   addInstigatorState: [storable(InstigatorState)],
   updateInstigatorState: [storable(InstigatorState)],
   deleteInstigatorState: [str, str],
+  wipeAllSchedules: [],
   logsPathForSchedule: [str],
   getBatchTicks: [strings, opt(limit), opt(tickStatuses)],
   getTick: [str, str, finite],
@@ -492,6 +495,31 @@ function instigator(label: string): Check {
       fail(name, `${label} (an object with an origin)`, value);
     }
   };
+}
+
+/** Members that write: refused (with the instance's SchemaTooNewError) while writes are blocked. */
+const WRITE_MEMBERS: ReadonlySet<string> = new Set([
+  'upgrade', 'reindex', 'wipe', 'submitRun', 'launchRun', 'resumeRun', 'addDaemonHeartbeat', 'wipeDaemonHeartbeats',
+  'storeEvent', 'handleNewEvent', 'reportEngineEvent', 'reportDagsterEvent', 'addRun', 'deleteRun', 'addRunTags',
+  'handleRunEvent', 'createRunForJob', 'createRun', 'createReexecutedRun', 'registerManagedRun', 'reportRunCanceling',
+  'reportRunCanceled', 'reportRunFailed', 'addSnapshot', 'startSchedule', 'stopSchedule', 'resetSchedule', 'startSensor',
+  'stopSensor', 'resetSensor', 'addInstigatorState', 'updateInstigatorState', 'deleteInstigatorState', 'wipeAllSchedules',
+  'createTick', 'updateTick', 'purgeTicks', 'addBackfill', 'updateBackfill', 'addDynamicPartitions', 'deleteDynamicPartition',
+  'updateAssetCachedStatusData', 'wipeAssetCachedStatus', 'wipeAssets', 'wipeAssetPartitions', 'reportRunlessAssetEvent',
+  '_reportRunlessAssetEvent',
+]);
+
+/** Instances whose writes are refused, with the error to refuse them with (a schema newer than inst knows). */
+const writeBlocks = new WeakMap<object, Error>();
+
+/** Refuses every writing member of `instance` with `error` from now on (reads proceed). */
+export function blockWrites(instance: object, error: Error): void {
+  writeBlocks.set(instance, error);
+}
+
+/** The error writes of `instance` are refused with, if they are. */
+export function writeBlockOf(instance: object): Error | undefined {
+  return writeBlocks.get(instance);
 }
 
 /** Members that return synchronously: a bad argument throws rather than rejecting. */
@@ -655,17 +683,22 @@ export function checkArguments(memberName: string, args: readonly unknown[]): vo
  */
 export function installArgumentChecks(cls: abstract new (...args: never[]) => object): void {
   const targets: object[] = [cls, cls.prototype as object];
-  for (const [memberName] of Object.entries(MEMBER_ARGUMENTS)) {
+  for (const memberName of new Set([...Object.keys(MEMBER_ARGUMENTS), ...WRITE_MEMBERS])) {
     const target = targets.find((t) => Object.prototype.hasOwnProperty.call(t, memberName));
     if (!target) throw new Error(`installArgumentChecks: ${cls.name} has no member ${memberName}`);
     const descriptor = Object.getOwnPropertyDescriptor(target, memberName)!;
     const original = descriptor.value as (...args: unknown[]) => unknown;
     if (typeof original !== 'function') throw new Error(`installArgumentChecks: ${cls.name}.${memberName} is not a method`);
     const sync = SYNC_MEMBERS.has(memberName);
+    const write = WRITE_MEMBERS.has(memberName);
     const checked = {
       [memberName](this: unknown, ...args: unknown[]): unknown {
         try {
           checkArguments(memberName, args);
+          if (write) {
+            const blocked = writeBlocks.get(this as object);
+            if (blocked) throw blocked;
+          }
         } catch (error) {
           if (sync) throw error;
           return Promise.reject(error);

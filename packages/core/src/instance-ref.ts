@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { InvalidArgumentError, InvariantViolationError } from '@inst/errors';
-import { type InstanceConfig, loadInstanceConfig, parseInstanceConfig, parseInstanceConfigYaml, resolveInstanceHome } from '@inst/settings';
+import { FileSystemError, InvalidArgumentError, InvariantViolationError } from '@inst/errors';
+import { type InstanceConfig, loadInstanceConfig, parseInstanceConfig, parseInstanceConfigYaml, readConfigText, resolveInstanceHome } from '@inst/settings';
 
 /**
  * What it takes to open the same instance again, in this or another process (Dagster's `InstanceRef`):
@@ -18,10 +18,8 @@ export interface InstanceRef {
 
 /** Reads and validates the config of a home into a ref; `configFilename` picks a file other than the default. */
 export function instanceRefFromDir(home: string, configFilename?: string, overrides: Record<string, unknown> = {}): InstanceRef {
-  if (!isAbsolute(home)) throw new InvariantViolationError(`The instance home must be an absolute path, got ${home}`);
-  if (!existsSync(home) || !statSync(home).isDirectory()) {
-    throw new InvariantViolationError(`The instance home ${home} is not an existing directory`);
-  }
+  if (!isAbsolute(home)) throw new InvariantViolationError(`The instance home must be an absolute path, got ${home}`, { ids: { path: home } });
+  checkHomeDirectory(home);
   const { config, path } = configFilename ? readConfigFile(join(home, configFilename)) : loadInstanceConfig(home);
   const merged = Object.keys(overrides).length ? parseInstanceConfig({ ...config, ...overrides }, 'overrides') : config;
   return { home, config: merged, ...(path ? { configFile: path } : {}) };
@@ -29,7 +27,22 @@ export function instanceRefFromDir(home: string, configFilename?: string, overri
 
 function readConfigFile(path: string): { config: InstanceConfig; path: string | undefined } {
   if (!existsSync(path)) return { config: {}, path: undefined };
-  return { config: parseInstanceConfigYaml(readFileSync(path, 'utf8'), path), path };
+  return { config: parseInstanceConfigYaml(readConfigText(path), path), path };
+}
+
+/** The home exists and is a directory (a FileSystemError naming it otherwise, before any config is read). */
+function checkHomeDirectory(home: string): void {
+  let stat;
+  try {
+    stat = statSync(home);
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code;
+    throw new FileSystemError(home, 'the instance home does not exist (create it, or point INST_HOME / DAGSTER_HOME at an existing directory)', {
+      cause: error,
+      ...(errno ? { errno } : {}),
+    });
+  }
+  if (!stat.isDirectory()) throw new FileSystemError(home, 'the instance home is not a directory', { errno: 'ENOTDIR' });
 }
 
 /** The home from `INST_HOME`, else `DAGSTER_HOME`; a clear error when neither is set. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as assets from '@inst/assets';
 import * as daemon from '@inst/daemon';
-import { InvalidArgumentError } from '@inst/errors';
+import { ConfigError, InvalidArgumentError } from '@inst/errors';
 import * as events from '@inst/events';
 import { computeLogManagerFromConfig, type ComputeLogManager } from '@inst/execution';
 import * as launcher from '@inst/run-launcher';
@@ -14,9 +14,10 @@ import * as storageDomain from '@inst/storage';
 import type { EventLogStorage, RunStorage, ScheduleStorage, StorageInstanceOps } from '@inst/storage';
 import type { EventLogEntry } from '@inst/types';
 import { stringify as toYaml } from 'yaml';
-import { installArgumentChecks } from './arguments';
+import { blockWrites, installArgumentChecks } from './arguments';
 import { loadRunCoordinator, loadRunLauncher } from './components';
 import { type InstanceRef, instanceHomeFromEnv, instanceRefFromDir } from './instance-ref';
+import { asFileSystemError, checkHome, checkSqliteFiles, importInstanceClassModule, loadComponents, schemaTooNew } from './open-checks';
 import {
   type DaemonsNamespace,
   type EventsNamespace,
@@ -1378,16 +1379,32 @@ function settingsConfig(settings: Readonly<Record<string, unknown>> | undefined)
 }
 
 async function openFromRef<T extends Instance>(cls: InstanceClass<T>, ref: InstanceRef, cleanup?: () => void): Promise<T> {
+  // Everything that can be checked before a file is created is checked first (issue #11).
+  checkHome(ref.home);
   const settings = new InstanceSettings(ref.config);
+  const storageConfig = settings.storageConfig;
+  checkSqliteFiles(ref.home, storageConfig);
   const target = (await loadInstanceClass(settings)) ?? cls;
-  const storages: OpenedStorages = await openStorages({ kind: 'config', home: ref.home, storage: settings.storageConfig });
+  const { runCoordinator, runLauncher } = loadComponents(ref.config, settings);
+  let storages: OpenedStorages;
+  try {
+    storages = await openStorages({ kind: 'config', home: ref.home, storage: storageConfig });
+  } catch (error) {
+    throw asFileSystemError(error, ref.home);
+  }
+  const tooNew = await schemaTooNew({ run_storage: storages.runStorage, event_log_storage: storages.eventLogStorage, schedule_storage: storages.scheduleStorage }).catch(async (error: unknown) => {
+    await storages.dispose().catch(() => {});
+    throw error;
+  });
   // A failure building the instance (bad settings read by the constructor) closes what was opened (issue #10).
-  return closingOnFailure(storages, () => new target({
+  const instance = await closingOnFailure(storages, () => new target({
     instanceType: 'PERSISTENT',
     rootDirectory: settings.localArtifactStorageConfig?.config?.base_dir as string | undefined ?? ref.home,
     runStorage: storages.runStorage,
     eventLogStorage: storages.eventLogStorage,
     scheduleStorage: storages.scheduleStorage,
+    runCoordinator,
+    runLauncher,
     settings,
     ref,
     onDispose: async () => {
@@ -1395,6 +1412,8 @@ async function openFromRef<T extends Instance>(cls: InstanceClass<T>, ref: Insta
       cleanup?.();
     },
   }) as T);
+  if (tooNew) blockWrites(instance, tooNew);
+  return instance;
 }
 
 /** `build()`, or on its failure the storages disposed and the error rethrown. */
@@ -1411,11 +1430,10 @@ async function closingOnFailure<T>(storages: OpenedStorages, build: () => T): Pr
 async function loadInstanceClass(settings: InstanceSettings): Promise<InstanceClass<Instance> | undefined> {
   const named = settings.instanceClass;
   if (!named) return undefined;
-  const specifier = named.module.startsWith('.') || named.module.startsWith('/') ? resolve(named.module) : named.module;
-  const loaded = (await import(specifier)) as Record<string, unknown>;
+  const loaded = await importInstanceClassModule(named);
   const cls = loaded[named.class];
   if (typeof cls !== 'function' || !(cls.prototype instanceof Instance || cls === Instance)) {
-    throw new InvalidArgumentError(`instance_class ${named.module}.${named.class} is not a subclass of Instance`);
+    throw new ConfigError([`instance_class.class: ${named.module}.${named.class} is not a subclass of Instance`]);
   }
   return cls as InstanceClass<Instance>;
 }

@@ -21,6 +21,7 @@ export type InstErrorCode =
   | 'MIGRATION_REQUIRED'
   | 'MIGRATION_FAILED'
   | 'SCHEMA_TOO_NEW'
+  | 'FILE_SYSTEM_ERROR'
   | 'STORAGE_ERROR'
   | 'CONFIG_ERROR'
   | 'NOT_SUPPORTED'
@@ -165,6 +166,38 @@ export class MigrationRequiredError extends InstError {
     super('MIGRATION_REQUIRED', message, options);
     this.currentRevision = currentRevision;
     this.headRevision = headRevision;
+  }
+}
+
+/**
+ * The database is stamped with a schema revision newer than inst knows (written by a newer Dagster or inst):
+ * inst refuses to write to it; reads may proceed. Names both revisions and the storage.
+ */
+export class SchemaTooNewError extends InstError {
+  readonly currentRevision: string;
+  readonly headRevision: string;
+  readonly storage: string;
+  constructor(storage: string, currentRevision: string, headRevision: string, options?: InstErrorOptions) {
+    super(
+      'SCHEMA_TOO_NEW',
+      `${storage} is at schema revision ${currentRevision}, newer than inst's head ${headRevision}: inst does not write to it (reads may proceed). Upgrade inst.`,
+      { ...options, ids: { storage, currentRevision, headRevision, ...options?.ids } },
+    );
+    this.currentRevision = currentRevision;
+    this.headRevision = headRevision;
+    this.storage = storage;
+  }
+}
+
+/** A file or folder of the instance home cannot be used (missing, not a directory, not writable, unreadable); names the path. */
+export class FileSystemError extends InstError {
+  readonly path: string;
+  /** The system error code (`ENOENT`, `EACCES`, `EISDIR`, `ENOTDIR` …) when there was one. */
+  readonly errno: string | undefined;
+  constructor(path: string, message: string, options?: InstErrorOptions & { errno?: string }) {
+    super('FILE_SYSTEM_ERROR', `${path}: ${message}`, { ...options, ids: { path, errno: options?.errno, ...options?.ids } });
+    this.path = path;
+    this.errno = options?.errno;
   }
 }
 

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { parseInstanceConfig } from './parse';
-export { loadInstanceConfig, parseInstanceConfigYaml, resolveInstanceHome, CONFIG_FILENAMES } from './load';
+export { loadInstanceConfig, parseInstanceConfigYaml, readConfigText, resolveInstanceHome, CONFIG_FILENAMES } from './load';
 export {
   InstanceSettings,
   SETTINGS_KEYS,

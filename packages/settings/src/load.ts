@@ -1,5 +1,5 @@
-import { ConfigError } from '@inst/errors';
-import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError, FileSystemError } from '@inst/errors';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument, type YAMLError } from 'yaml';
 import { parseInstanceConfig } from './parse';
@@ -25,9 +25,24 @@ export function loadInstanceConfig(
 ): { config: InstanceConfig; path: string | undefined } {
   for (const filename of CONFIG_FILENAMES) {
     const path = join(home, filename);
-    if (existsSync(path)) return { config: parseInstanceConfigYaml(readFileSync(path, 'utf8'), path, env), path };
+    if (existsSync(path)) return { config: parseInstanceConfigYaml(readConfigText(path), path, env), path };
   }
   return { config: {}, path: undefined };
+}
+
+/**
+ * The text of a config file, with a FileSystemError naming the path when it is not a readable file
+ * (a directory named `dagster.yaml`, no read permission …).
+ */
+export function readConfigText(path: string): string {
+  try {
+    if (!statSync(path).isFile()) throw new FileSystemError(path, 'the instance config is not a file', { errno: 'EISDIR' });
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if (error instanceof FileSystemError) throw error;
+    const errno = (error as NodeJS.ErrnoException).code;
+    throw new FileSystemError(path, `cannot read the instance config (${errno ?? (error as Error).message})`, { cause: error, ...(errno ? { errno } : {}) });
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InstanceSettings, parseInstanceConfigYaml, postgresUrlFromConfig } from './index';
+import { InstanceSettings, parseInstanceConfigYaml, postgresUrlFromConfig, storageConfigOf } from './index';
 
 const storageOf = (yaml: string, env: Record<string, string> = {}) =>
   new InstanceSettings(parseInstanceConfigYaml(yaml, 'dagster.yaml', env)).storageConfig;
@@ -51,8 +51,31 @@ storage:
     });
   });
 
-  it('reads the legacy per-storage keys, leaving unset ones to the default', () => {
-    expect(
+  it("reads the Helm chart's per-storage Postgres form as one Postgres storage", () => {
+    const pg = (module: string, cls: string) => `
+  module: dagster_postgres.${module}
+  class: ${cls}
+  config:
+    postgres_db:
+      username: test
+      password: { env: CORR_PG_PASSWORD }
+      hostname: db.local
+      db_name: dagster
+      port: 5432
+    should_autocreate_tables: false`;
+    const yaml = `run_storage:${pg('run_storage', 'PostgresRunStorage')}
+event_log_storage:${pg('event_log', 'PostgresEventLogStorage')}
+schedule_storage:${pg('schedule_storage', 'PostgresScheduleStorage')}
+`;
+    expect(storageConfigOf(parseInstanceConfigYaml(yaml, 'dagster.yaml', { CORR_PG_PASSWORD: 's/cret' }))).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://test:s%2Fcret@db.local:5432/dagster',
+      shouldAutocreateTables: false,
+    });
+  });
+
+  it('refuses a partial or mixed per-storage Postgres form, naming each key', () => {
+    expect(() =>
       storageOf(`
 run_storage:
   module: dagster_postgres.run_storage
@@ -61,16 +84,33 @@ run_storage:
 event_log_storage:
   module: dagster_postgres.event_log
   class: PostgresEventLogStorage
+  config: { postgres_url: postgresql://y }
+schedule_storage:
+  module: dagster.core.storage.schedules
+  class: SqliteScheduleStorage
+  config: { base_dir: /tmp/x }
+`),
+    ).toThrow(/schedule_storage: dagster\.core\.storage\.schedules\.SqliteScheduleStorage cannot be combined[\s\S]*one Postgres database/);
+    expect(() =>
+      storageOf(`
+run_storage:
+  module: dagster_postgres.run_storage
+  class: PostgresRunStorage
   config: { postgres_url: postgresql://x }
 `),
-    ).toEqual({
+    ).toThrow(/event_log_storage: not set[\s\S]*schedule_storage: not set/);
+  });
+
+  it('keeps the SQLite per-storage form as legacy', () => {
+    expect(storageOf(`
+run_storage:
+  module: dagster.core.storage.runs
+  class: SqliteRunStorage
+  config: { base_dir: /h/history }
+`)).toEqual({
       kind: 'legacy',
-      runStorage: { module: 'dagster_postgres.run_storage', class: 'PostgresRunStorage', config: { postgres_url: 'postgresql://x' } },
-      eventLogStorage: {
-        module: 'dagster_postgres.event_log',
-        class: 'PostgresEventLogStorage',
-        config: { postgres_url: 'postgresql://x' },
-      },
+      runStorage: { module: 'dagster.core.storage.runs', class: 'SqliteRunStorage', config: { base_dir: '/h/history' } },
+      eventLogStorage: undefined,
       scheduleStorage: undefined,
     });
   });

@@ -20,6 +20,8 @@ export function withConfig(block: ConfigurableClassConfig | undefined): Required
  */
 export function storageConfigOf(config: InstanceConfig): StorageConfig {
   if (config.run_storage || config.event_log_storage || config.schedule_storage) {
+    const postgres = helmPostgresStorage(config);
+    if (postgres) return postgres;
     return {
       kind: 'legacy',
       runStorage: withConfig(config.run_storage),
@@ -41,6 +43,54 @@ export function storageConfigOf(config: InstanceConfig): StorageConfig {
   if (storage?.mysql) return { kind: 'mysql', url: mysqlUrlFromConfig(storage.mysql) };
   if (storage?.custom) return { kind: 'custom', storage: withConfig(storage.custom) };
   return { kind: 'default' };
+}
+
+/** Dagster's Postgres storage classes, by the legacy key they are configured under (as the Helm chart writes them). */
+const POSTGRES_CLASSES = {
+  run_storage: 'PostgresRunStorage',
+  event_log_storage: 'PostgresEventLogStorage',
+  schedule_storage: 'PostgresScheduleStorage',
+} as const;
+
+/**
+ * The per-storage form Dagster's Helm chart writes: `run_storage: { module: dagster_postgres.run_storage,
+ * class: PostgresRunStorage, config: { postgres_db: … } }`, likewise for event log and schedule storage.
+ * When every given key names its dagster_postgres class and all connect to the same database, it is one
+ * Postgres storage; a mix (one Postgres, one SQLite …) is refused, since inst shares one pool per instance.
+ * Returns undefined when no key names a Postgres class.
+ */
+function helmPostgresStorage(config: InstanceConfig): StorageConfig | undefined {
+  const entries = (Object.keys(POSTGRES_CLASSES) as (keyof typeof POSTGRES_CLASSES)[])
+    .map((key) => [key, config[key]] as const)
+    .filter((entry): entry is readonly [keyof typeof POSTGRES_CLASSES, ConfigurableClassConfig] => entry[1] !== undefined);
+  const isPostgres = (block: ConfigurableClassConfig) => block.module.startsWith('dagster_postgres') || block.class.startsWith('Postgres');
+  if (!entries.some(([, block]) => isPostgres(block))) return undefined;
+  const problems: string[] = [];
+  const urls = new Set<string>();
+  let poolSize: number | undefined;
+  let autocreate = true;
+  for (const [key, block] of entries) {
+    if (!block.module.startsWith('dagster_postgres') || block.class !== POSTGRES_CLASSES[key]) {
+      problems.push(`${key}: ${block.module}.${block.class} cannot be combined with Postgres storages (expected dagster_postgres ${POSTGRES_CLASSES[key]})`);
+      continue;
+    }
+    const pg = (block.config ?? {}) as PostgresStorageBlock;
+    try {
+      urls.add(postgresUrlFromConfig(pg));
+    } catch {
+      problems.push(`${key}.config: needs exactly one of postgres_url, postgres_db`);
+      continue;
+    }
+    if (pg.pool_size !== undefined) poolSize = Number(pg.pool_size);
+    if (pg.should_autocreate_tables === false) autocreate = false;
+  }
+  for (const key of Object.keys(POSTGRES_CLASSES) as (keyof typeof POSTGRES_CLASSES)[]) {
+    // Dagster would put an unset one in SQLite under the home; inst keeps one instance in one database.
+    if (config[key] === undefined) problems.push(`${key}: not set; with Postgres run/event log storage inst needs it in the same database (dagster_postgres ${POSTGRES_CLASSES[key]})`);
+  }
+  if (urls.size > 1) problems.push('run_storage/event_log_storage/schedule_storage: inst needs them in one Postgres database');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { kind: 'postgres', url: [...urls][0]!, ...(poolSize === undefined ? {} : { poolSize }), shouldAutocreateTables: autocreate };
 }
 
 /**

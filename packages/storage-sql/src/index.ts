@@ -86,6 +86,9 @@ export {
   initializeSchema,
   MIGRATION_LOCK_KEY,
   migrationRequiredMessage,
+  PRE_BASELINE_REVISIONS,
+  revisionStanding,
+  type RevisionStanding,
   upgradeSchema,
 } from './migrate.js';
 

@@ -25,6 +25,31 @@ import type { ColumnDef, IndexDef, PostgresStatisticsDef, SchemaMetadata, TableD
 /** Postgres advisory lock held by every migration transaction ("inst" in ASCII). */
 export const MIGRATION_LOCK_KEY = 0x696e7374;
 
+/**
+ * Dagster revisions older than inst's baseline (284a732df317, Dagster 1.8.12), newest first: Dagster 1.3 – 1.8.
+ * A storage whose tables did not change since one of them (schedule storage, often) is complete but stamped
+ * with it; it is older, not newer, and `upgradeSchema` stamps it forward. Earlier revisions lack baseline
+ * tables, so they are recognised as older by what is missing.
+ */
+export const PRE_BASELINE_REVISIONS: ReadonlySet<string> = new Set([
+  '46b412388816', // add concurrency_limits table (1.7)
+  '7dbe52b865b6', // asset_check_executions status index (1.5)
+  'ec80dd91891a', // asset_check_executions table (1.5)
+  '5771160a95ad', // concurrency_slots / pending_steps tables (1.3)
+  'd3a4c9e87af3', // asset_daemon_asset_evaluations table (1.3)
+  '701913684cb4', // Postgres primary keys (1.3)
+  'd9092588866f', // primary key columns (1.3)
+]);
+
+/** Where a stamped revision stands against inst's chain: none, one of {@link REVISIONS}, older than it, or unknown (newer). */
+export type RevisionStanding = 'none' | 'known' | 'older' | 'unknown';
+
+export function revisionStanding(id: string | null | undefined): RevisionStanding {
+  if (!id) return 'none';
+  if (revisionIndex(id) >= 0) return 'known';
+  return PRE_BASELINE_REVISIONS.has(id) ? 'older' : 'unknown';
+}
+
 /** Tables present in every metadata; their presence does not mean a metadata was created. */
 const SHARED_TABLES = new Set(['secondary_indexes', 'alembic_version']);
 
@@ -167,6 +192,11 @@ export interface SchemaState {
   readonly needsMigration: boolean;
   /** Nothing missing (indexes included) and the revision is the head. */
   readonly upToDate: boolean;
+  /**
+   * Stamped with a revision inst does not know and nothing of inst's schema missing: written by a newer
+   * Dagster (or inst). inst reads it but must not write to it.
+   */
+  readonly newerThanHead: boolean;
 }
 
 function ownTables(metadata: SchemaMetadata): TableDef[] {
@@ -231,6 +261,7 @@ export async function getSchemaState(db: SqlExecutor, metadata: SchemaMetadata):
     pendingDataMigrations: pendingData,
     needsMigration,
     upToDate: !needsMigration && steps.length === 0 && revision === HEAD_REVISION,
+    newerThanHead: !empty && revisionStanding(revision) === 'unknown' && steps.length === 0 && gaps.tables.length === 0 && gaps.columns.length === 0,
   };
 }
 
@@ -371,12 +402,14 @@ export async function upgradeSchema(driver: SqlExecutor, metadata: SchemaMetadat
     }
   }
 
-  // Where to start stamping: a known revision says; no revision means "before everything"; an
-  // unknown one is older than the baseline if anything is missing, otherwise newer (left alone).
+  // Where to start stamping: a known revision says; no revision, or one of Dagster's pre-baseline revisions,
+  // means "before everything"; an unknown one is older than the baseline if anything is missing, otherwise
+  // newer (left alone: inst does not write to it).
   const steps = await pendingSteps(driver, metadata);
   let stampedIndex: number;
-  if (fromRevision === null) stampedIndex = -1;
-  else if (revisionIndex(fromRevision) >= 0) stampedIndex = revisionIndex(fromRevision);
+  const standing = revisionStanding(fromRevision);
+  if (standing === 'none' || standing === 'older') stampedIndex = -1;
+  else if (standing === 'known') stampedIndex = revisionIndex(fromRevision);
   else stampedIndex = steps.length > 0 || createdTables.length > 0 ? -1 : Number.POSITIVE_INFINITY;
 
   const applied: string[] = [];
