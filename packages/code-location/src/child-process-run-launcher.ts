@@ -145,8 +145,8 @@ export class ChildProcessRunLauncher implements RunLauncher {
   }
 
   /**
-   * RUNNING while the worker's process lives; once it is gone, SUCCESS or FAILED by the run's status (FAILED with
-   * "not running" for a run still in progress: the worker died). UNKNOWN for a worker on another host, NOT_FOUND
+   * SUCCESS or FAILED for a finished run (by its status); for a run in progress RUNNING while the worker's process
+   * lives, else FAILED ("not running": the worker died). UNKNOWN for a worker on another host, NOT_FOUND
    * for a run without a worker tag.
    */
   async checkRunWorkerHealth(run: DagsterRun): Promise<CheckRunHealthResult> {
@@ -156,9 +156,10 @@ export class ChildProcessRunLauncher implements RunLauncher {
     if (!worker) return { status: WorkerStatus.NOT_FOUND, msg: `Run ${run.runId} has no ${RUN_WORKER_TAG} tag` };
     const runWorkerId = `${worker.host}:${worker.pid}`;
     if (worker.host !== hostname()) return { status: WorkerStatus.UNKNOWN, msg: `Run worker runs on host ${worker.host}`, runWorkerId };
-    if (processIsAlive(worker.pid)) return { status: WorkerStatus.RUNNING, runWorkerId };
+    // A finished run's worker is done, even while its process is still closing the instance.
     if (latest.status === DagsterRunStatus.SUCCESS) return { status: WorkerStatus.SUCCESS, runWorkerId };
-    if (latest.isFinished) return { status: WorkerStatus.FAILED, msg: `Run worker exited; the run ended ${latest.status}`, runWorkerId };
+    if (latest.isFinished) return { status: WorkerStatus.FAILED, msg: `The run ended ${latest.status}`, runWorkerId };
+    if (processIsAlive(worker.pid)) return { status: WorkerStatus.RUNNING, runWorkerId };
     return { status: WorkerStatus.FAILED, msg: `Run worker process (pid ${worker.pid}) is not running`, runWorkerId };
   }
 
@@ -198,6 +199,9 @@ export class ChildProcessRunLauncher implements RunLauncher {
   async #startWorker(run: DagsterRun, resume: boolean): Promise<void> {
     const instance = this.#instance();
     targetOfRun(run); // A run that records no code location cannot be executed anywhere: fail the launch now.
+    const previous = this.#children.get(run.runId);
+    // A worker that died may not have been reaped yet; only a live one blocks a new worker.
+    if (previous && (previous.child.exitCode !== null || previous.child.signalCode !== null || !processIsAlive(previous.child.pid ?? -1))) this.#children.delete(run.runId);
     if (this.#children.has(run.runId)) throw new InvariantViolationError(`Run ${run.runId} already has a worker started by this launcher`, { ids: { runId: run.runId } });
     const args: RunWorkerArgs = { runId: run.runId, instanceRef: instance.getRef(), instanceModule: this.#instanceModule(), resume };
     let output: number | 'ignore' = 'ignore';
@@ -223,7 +227,9 @@ export class ChildProcessRunLauncher implements RunLauncher {
     }
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     this.#children.set(run.runId, { child, exited });
-    void exited.then(() => this.#children.delete(run.runId));
+    void exited.then(() => {
+      if (this.#children.get(run.runId)?.child === child) this.#children.delete(run.runId);
+    });
     child.unref();
     await instance.addRunTags(run.runId, { [RUN_WORKER_TAG]: runWorkerTagValue(pid) });
   }
