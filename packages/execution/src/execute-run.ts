@@ -42,8 +42,10 @@ import {
   type MetadataValue,
   type RawMetadataValue,
 } from '@inst/types';
+import type { JobDefinition } from '@inst/definitions';
 import { runWithCapture } from './compute-logs/capture';
 import { createComputeLogFileKey, type ComputeLogCapture, type ComputeLogManager } from './compute-logs/manager';
+import { executableJobFromDefinitions, isDefinitionsJob } from './definitions';
 import { EventFactory, LogLevel, RunEventWriter, type EventStep } from './events';
 import { formatDuration, pyStrList } from './format';
 import { DEFAULT_IO_MANAGER_KEY, defaultIOManager, type IOManager, type OutputContext } from './io/io-manager';
@@ -63,8 +65,8 @@ import {
 import type { ExecutionInstanceOps } from './ops';
 import { PoolClaims } from './pools';
 
-/** Something the executor can run: its own job model, or an object that converts itself to it. */
-export type ExecutableJobLike = ExecutableJob | { toExecutableJob(): ExecutableJob };
+/** Something the executor can run: its own job model, an `@inst/definitions` job, or an object that converts itself. */
+export type ExecutableJobLike = ExecutableJob | JobDefinition | { toExecutableJob(): ExecutableJob };
 
 /** Options of {@link executeRun}. */
 export interface ExecuteRunOptions {
@@ -103,6 +105,7 @@ function defaultSleep(seconds: number, signal: AbortSignal): Promise<void> {
 }
 
 function toJob(job: ExecutableJobLike): ExecutableJob {
+  if (isDefinitionsJob(job)) return executableJobFromDefinitions(job);
   return 'toExecutableJob' in job && typeof job.toExecutableJob === 'function' ? job.toExecutableJob() : (job as ExecutableJob);
 }
 
@@ -230,7 +233,7 @@ class RunExecution {
     }
     this.#signal = options.signal ?? new AbortController().signal;
     const fromRunConfig = maxConcurrentFromRunConfig(run.runConfig);
-    const max = options.maxConcurrent ?? fromRunConfig;
+    const max = options.maxConcurrent ?? fromRunConfig ?? job.maxConcurrent;
     this.#maxConcurrent = max && max > 0 ? max : null;
     this.#io = options.ioManager ?? defaultIOManager(ops.storageDirectory ? ops.storageDirectory() : null);
     this.#computeLogs = options.computeLogs === undefined ? (ops.computeLogManager ?? null) : options.computeLogs;
@@ -281,6 +284,7 @@ class RunExecution {
   #shouldSkip(step: ResolvedStep): boolean {
     const missing: string[] = [];
     for (const input of step.inputs) {
+      if (!input.from) continue;
       const { stepKey, outputName } = input.from;
       if (!this.#toExecute.has(stepKey)) continue;
       if ((this.#success.has(stepKey) || this.#skipped.has(stepKey)) && !this.#produced.has(`${stepKey}\u0000${outputName}`)) missing.push(`${stepKey}.${outputName}`);
@@ -324,7 +328,7 @@ class RunExecution {
       }
       for (const key of abandon) {
         const step = this.#job.byKey.get(key)!;
-        const deps = step.inputs.map((input) => input.from.stepKey).filter((dep) => this.#toExecute.has(dep));
+        const deps = step.inputs.flatMap((input) => (input.from ? [input.from.stepKey] : [])).filter((dep) => this.#toExecute.has(dep));
         const failedDeps = deps.filter((dep) => this.#failed.has(dep));
         const abandonedDeps = deps.filter((dep) => this.#abandoned.has(dep));
         const failStr = failedDeps.length > 0 ? ` failed: ${pyStrList(failedDeps)}` : '';
@@ -522,35 +526,53 @@ class RunExecution {
       // Inputs: each loaded through the IO manager from the run that produced it (LOADED_INPUT), then checked (STEP_INPUT).
       const inputs: Record<string, unknown> = {};
       for (const input of step.inputs) {
-        const upstream = this.#job.byKey.get(input.from.stepKey)!;
-        const upstreamOutput = upstream.outputs.find((output) => output.name === input.from.outputName)!;
+        if (input.dagsterType === 'Nothing') continue;
+        const from = input.from;
+        const upstreamOutput = from ? this.#job.byKey.get(from.stepKey)!.outputs.find((output) => output.name === from.outputName)! : null;
         inputs[input.name] = await inPhase({ kind: 'load', inputName: input.name }, async () => {
-          const producedIn = this.#toExecute.has(input.from.stepKey) ? this.run.runId : await this.#producingRun(input.from);
+          if (!from) {
+            // An asset of another job: loaded by its key (the IO manager's asset layout does not depend on the run).
+            return this.#io.loadInput({
+              runId: this.run.runId,
+              stepKey: step.key,
+              inputName: input.name,
+              upstreamOutput: { runId: this.run.runId, stepKey: '', outputName: 'result', assetKey: input.assetKey, partitionKey: this.#partitionKey },
+            });
+          }
+          const producedIn = this.#toExecute.has(from.stepKey) ? this.run.runId : await this.#producingRun(from);
           if (producedIn === null) {
-            throw new Error(`No run in the parent chain of run ${this.run.runId} produced output "${input.from.outputName}" of step "${input.from.stepKey}"`);
+            throw new Error(`No run in the parent chain of run ${this.run.runId} produced output "${from.outputName}" of step "${from.stepKey}"`);
           }
           return this.#io.loadInput({
             runId: this.run.runId,
             stepKey: step.key,
             inputName: input.name,
-            upstreamOutput: { runId: producedIn, stepKey: input.from.stepKey, outputName: input.from.outputName, assetKey: upstreamOutput.assetKey ?? null, partitionKey: this.#partitionKey },
+            upstreamOutput: {
+              runId: producedIn,
+              stepKey: from.stepKey,
+              outputName: from.outputName,
+              assetKey: upstreamOutput?.assetKey ?? null,
+              partitionKey: upstreamOutput?.isAssetPartitioned === false ? null : this.#partitionKey,
+            },
           });
         });
+        const fromClause = from ? `, from output "${from.outputName}" of step "${from.stepKey}"` : '';
         await writer.event(
           events.step(
             ref,
             DagsterEventType.LOADED_INPUT,
-            `Loaded input "${input.name}" using input manager "${DEFAULT_IO_MANAGER_KEY}", from output "${input.from.outputName}" of step "${input.from.stepKey}"`,
-            new LoadedInputData({ inputName: input.name, managerKey: DEFAULT_IO_MANAGER_KEY, upstreamOutputName: input.from.outputName, upstreamStepKey: input.from.stepKey, metadata: {} }),
+            `Loaded input "${input.name}" using input manager "${DEFAULT_IO_MANAGER_KEY}"${fromClause}`,
+            new LoadedInputData({ inputName: input.name, managerKey: DEFAULT_IO_MANAGER_KEY, upstreamOutputName: from?.outputName ?? null, upstreamStepKey: from?.stepKey ?? null, metadata: {} }),
           ),
         );
       }
       for (const input of step.inputs) {
+        if (input.dagsterType === 'Nothing') continue;
         await writer.event(
           events.step(
             ref,
             DagsterEventType.STEP_INPUT,
-            `Got input "${input.name}" of type "Any". (Type check passed).`,
+            `Got input "${input.name}" of type "${input.dagsterType}". (Type check passed).`,
             new StepInputData({ inputName: input.name, typeCheckData: new TypeCheckData({ success: true, label: input.name, metadata: {} }) }),
           ),
         );
@@ -590,6 +612,7 @@ class RunExecution {
         const value = materialization instanceof AssetMaterialization ? materialization : new AssetMaterialization(materialization);
         return writer.event(events.step(ref, DagsterEventType.ASSET_MATERIALIZATION, materializationMessage(value), new StepMaterializationData({ materialization: value })));
       },
+      instance: this.ops,
       reportAssetObservation: (observation: AssetObservation | AssetEventInit) => {
         const value = observation instanceof AssetObservation ? observation : new AssetObservation(observation);
         return writer.event(events.step(ref, DagsterEventType.ASSET_OBSERVATION, null, new AssetObservationData({ assetObservation: value })));
@@ -612,6 +635,7 @@ class RunExecution {
         if (value !== undefined) values.set(name, value);
       }
     }
+    const failedBlocking: string[] = [];
     for (const output of step.outputs) {
       if (!values.has(output.name)) {
         if (output.isRequired) {
@@ -631,7 +655,7 @@ class RunExecution {
           this.#events.step(
             ref,
             DagsterEventType.STEP_OUTPUT,
-            `Yielded output "${output.name}" of type "Any". (Type check passed).`,
+            `Yielded output "${output.name}" of type "${output.dagsterType ?? 'Any'}". (Type check passed).`,
             new StepOutputData({ stepOutputHandle: handle, typeCheckData: new TypeCheckData({ success: true, label: output.name, metadata: {} }), metadata }),
           ),
         );
@@ -660,6 +684,7 @@ class RunExecution {
           blocking: false,
         });
         await this.writer.event(this.#events.step(ref, DagsterEventType.ASSET_CHECK_EVALUATION, null, evaluation));
+        if (output.assetCheck.blocking && !result.passed && evaluation.severity === AssetCheckSeverity.ERROR) failedBlocking.push(output.assetCheck.name);
         await outputEvent();
         await handledEvent({});
         this.#produced.add(`${step.key}\u0000${output.name}`);
@@ -667,17 +692,27 @@ class RunExecution {
       }
 
       await outputEvent();
-      const outputContext: OutputContext = { runId: this.run.runId, stepKey: step.key, outputName: output.name, assetKey: output.assetKey ?? null, partitionKey: this.#partitionKey };
+      const outputContext: OutputContext = {
+        runId: this.run.runId,
+        stepKey: step.key,
+        outputName: output.name,
+        assetKey: output.assetKey ?? null,
+        partitionKey: output.isAssetPartitioned === false ? null : this.#partitionKey,
+      };
       const ioMetadata = (await inPhase({ kind: 'handle', outputName: output.name }, () => this.#io.handleOutput(outputContext, value))) ?? {};
       if (output.assetKey) {
         const tags: Record<string, string> = {};
         const backfill = this.run.tags[RUN_TAGS.BACKFILL_ID];
         if (backfill) tags[RUN_TAGS.BACKFILL_ID] = backfill;
-        const materialization = new AssetMaterialization({ assetKey: [...output.assetKey], partition: this.#partitionKey, metadata: { ...metadata, ...ioMetadata }, tags });
+        const partition = output.isAssetPartitioned === false ? null : this.#partitionKey;
+        const materialization = new AssetMaterialization({ assetKey: [...output.assetKey], partition, metadata: { ...metadata, ...ioMetadata }, tags });
         await this.writer.event(this.#events.step(ref, DagsterEventType.ASSET_MATERIALIZATION, materializationMessage(materialization), new StepMaterializationData({ materialization })));
       }
       await handledEvent(ioMetadata);
       this.#produced.add(`${step.key}\u0000${output.name}`);
+    }
+    if (failedBlocking.length > 0) {
+      throw new StepFrameworkError(`Blocking check${failedBlocking.length > 1 ? 's' : ''} ${failedBlocking.map((name) => `'${name}'`).join(', ')} did not pass`, 'DagsterAssetCheckFailedError');
     }
   }
 

@@ -31,7 +31,10 @@ export {
   type StepLogger,
   type StepOutputDef,
   type StepOutputRef,
+  type AssetInputRef,
 } from './model';
+/** `@inst/definitions` jobs in the executor's model. */
+export { executableJobFromDefinitions, isDefinitionsJob } from './definitions';
 /** IO managers. */
 export {
   DEFAULT_IO_MANAGER_KEY,

@@ -97,11 +97,18 @@ export interface StepOutputRef {
   readonly outputName: string;
 }
 
+/** An input that loads an asset produced outside this job (through the IO manager, by asset key). */
+export interface AssetInputRef {
+  readonly assetKey: readonly string[];
+}
+
 /** An input of a step. */
 export interface StepInputDef {
   readonly name: string;
-  /** The upstream output it reads (a step key alone means its `result` output). */
-  readonly from: StepOutputRef | string;
+  /** The upstream output it reads (a step key alone means its `result` output), or an asset of another job. */
+  readonly from: StepOutputRef | AssetInputRef | string;
+  /** Dagster type name for event messages (default `Any`); a `Nothing` input orders only and loads nothing. */
+  readonly dagsterType?: string;
 }
 
 /** An output of a step, optionally an asset or an asset check. */
@@ -110,7 +117,11 @@ export interface StepOutputDef {
   /** The asset this output materializes (path of the asset key). */
   readonly assetKey?: readonly string[] | null;
   /** The asset check this output evaluates. */
-  readonly assetCheck?: { readonly assetKey: readonly string[]; readonly name: string } | null;
+  readonly assetCheck?: { readonly assetKey: readonly string[]; readonly name: string; readonly blocking?: boolean } | null;
+  /** Whether the asset is partitioned (its materializations carry the run's partition); default true. */
+  readonly isAssetPartitioned?: boolean;
+  /** Dagster type name for event messages (default `Any`). */
+  readonly dagsterType?: string;
   /** A required output that is not returned fails the step; a missing optional one skips its consumers. Default true. */
   readonly isRequired?: boolean;
 }
@@ -148,6 +159,8 @@ export interface StepExecutionContext {
   reportAssetMaterialization(materialization: AssetMaterialization | AssetEventInit): Promise<void>;
   /** Records an ASSET_OBSERVATION of this step. */
   reportAssetObservation(observation: AssetObservation | AssetEventInit): Promise<void>;
+  /** The instance the executor runs against (its ops). */
+  readonly instance: unknown;
 }
 
 /**
@@ -178,13 +191,15 @@ export interface ExecutionStepDef {
 export interface ExecutableJob {
   readonly name: string;
   readonly steps: readonly ExecutionStepDef[];
+  /** The job's default for how many steps may run at once. */
+  readonly maxConcurrent?: number | null;
 }
 
 /** A checked step: every default filled in, inputs resolved to refs. */
 export interface ResolvedStep {
   readonly key: string;
   readonly opName: string;
-  readonly inputs: readonly { readonly name: string; readonly from: StepOutputRef }[];
+  readonly inputs: readonly { readonly name: string; readonly from: StepOutputRef | null; readonly assetKey: readonly string[] | null; readonly dagsterType: string }[];
   readonly outputs: readonly (StepOutputDef & { readonly isRequired: boolean })[];
   readonly retryPolicy: RetryPolicy | null;
   readonly pool: string | null;
@@ -197,7 +212,7 @@ export interface ResolvedStep {
 const DEFAULT_OUTPUTS: readonly (StepOutputDef & { isRequired: boolean })[] = Object.freeze([Object.freeze({ name: 'result', isRequired: false })]);
 
 /** Checks a job and fills in defaults: unique keys, known upstream steps and outputs, no cycles. */
-export function resolveJob(job: ExecutableJob): { name: string; steps: ResolvedStep[]; byKey: Map<string, ResolvedStep> } {
+export function resolveJob(job: ExecutableJob): { name: string; steps: ResolvedStep[]; byKey: Map<string, ResolvedStep>; maxConcurrent: number | null } {
   if (typeof job?.name !== 'string' || job.name.length === 0) throw new InvalidArgumentError('A job needs a non-empty name');
   const byKey = new Map<string, ResolvedStep>();
   for (const step of job.steps) {
@@ -206,7 +221,14 @@ export function resolveJob(job: ExecutableJob): { name: string; steps: ResolvedS
     if (typeof step.compute !== 'function') throw new InvalidArgumentError(`Job ${job.name}: step ${step.key} has no compute function`, { ids: { jobName: job.name, stepKey: step.key } });
     const inputs = (step.inputs ?? []).map((input) => ({
       name: input.name,
-      from: typeof input.from === 'string' ? { stepKey: input.from, outputName: 'result' } : { stepKey: input.from.stepKey, outputName: input.from.outputName },
+      from:
+        typeof input.from === 'string'
+          ? { stepKey: input.from, outputName: 'result' }
+          : 'stepKey' in input.from
+            ? { stepKey: input.from.stepKey, outputName: input.from.outputName }
+            : null,
+      assetKey: typeof input.from === 'object' && 'assetKey' in input.from ? [...input.from.assetKey] : null,
+      dagsterType: input.dagsterType ?? 'Any',
     }));
     const outputs = step.outputs ? step.outputs.map((output) => ({ ...output, isRequired: output.isRequired ?? true })) : DEFAULT_OUTPUTS;
     byKey.set(step.key, {
@@ -218,15 +240,17 @@ export function resolveJob(job: ExecutableJob): { name: string; steps: ResolvedS
       pool: step.pool ?? null,
       tags: step.tags ?? {},
       compute: step.compute,
-      deps: new Set(inputs.map((input) => input.from.stepKey)),
+      deps: new Set(inputs.flatMap((input) => (input.from ? [input.from.stepKey] : []))),
     });
   }
   for (const step of byKey.values()) {
     for (const input of step.inputs) {
+      if (!input.from) continue;
       const upstream = byKey.get(input.from.stepKey);
       if (!upstream) throw new InvalidArgumentError(`Job ${job.name}: input ${input.name} of step ${step.key} reads unknown step ${input.from.stepKey}`, { ids: { stepKey: step.key } });
-      if (!upstream.outputs.some((output) => output.name === input.from.outputName)) {
-        throw new InvalidArgumentError(`Job ${job.name}: input ${input.name} of step ${step.key} reads unknown output ${input.from.stepKey}.${input.from.outputName}`, { ids: { stepKey: step.key } });
+      const from = input.from;
+      if (!upstream.outputs.some((output) => output.name === from.outputName)) {
+        throw new InvalidArgumentError(`Job ${job.name}: input ${input.name} of step ${step.key} reads unknown output ${from.stepKey}.${from.outputName}`, { ids: { stepKey: step.key } });
       }
     }
   }
@@ -243,5 +267,5 @@ export function resolveJob(job: ExecutableJob): { name: string; steps: ResolvedS
     }
     remaining = remaining.filter((step) => !done.has(step.key));
   }
-  return { name: job.name, steps: order, byKey };
+  return { name: job.name, steps: order, byKey, maxConcurrent: job.maxConcurrent ?? null };
 }
