@@ -6,7 +6,7 @@
 import type { AssetKey } from '@inst/types';
 import type { Definitions } from './definitions';
 import type { JobDefinition } from './job';
-import { DynamicPartitionsDefinition, MultiPartitionsDefinition, type PartitionLoadingContext, type PartitionsDefinition } from './partitions/definitions';
+import { DynamicPartitionsDefinition, MultiPartitionsDefinition, PartitionsDefinition, type PartitionLoadingContext } from './partitions/definitions';
 
 /** Where dynamic partition keys come from: the instance's `getDynamicPartitions` (sync or async). */
 export interface DynamicPartitionsSource {
@@ -106,4 +106,14 @@ export function runAssetGraph(source: JobDefinition | Definitions, options: Adap
       return { partitionsDef: adapters.get(id)!, executionType: 'MATERIALIZATION' };
     },
   };
+}
+
+/**
+ * What the facade hands the status cache: a partitions definition of this package becomes its
+ * {@link statusPartitionsDefinition} (dynamic keys read from `instance`); anything else (a caller's own
+ * `StatusPartitionsDefinition`) is returned unchanged.
+ */
+export async function statusPartitionsDefinitionFor<T>(partitionsDef: T, instance: DynamicPartitionsSource | null, now?: number): Promise<T | StatusPartitionsAdapter> {
+  if (!PartitionsDefinition.isPartitionsDefinition(partitionsDef)) return partitionsDef;
+  return statusPartitionsDefinition(partitionsDef, { instance, now });
 }

@@ -122,6 +122,7 @@ export { strftime, strptime } from './partitions/time';
 export { jobSnapshot, jobSnapshotId, executionPlanSnapshot, toposortStepKeys, DEFAULT_EXECUTOR_NAME, computeFieldsHash, shapeKey, selectorKey, type ExecutionPlanOptions, type ConfigField } from './snapshots/index';
 export {
   statusPartitionsDefinition,
+  statusPartitionsDefinitionFor,
   runPartitionsDefinition,
   runAssetGraph,
   partitionLoadingContext,

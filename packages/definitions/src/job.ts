@@ -3,7 +3,7 @@
  * is built with a graph function whose invocations return typed output references, so an op's outputs type the
  * inputs of the ops that read them.
  */
-import type { AssetCheckKey, AssetKey, ExecutionPlanSnapshot, JobSnapshot } from '@inst/types';
+import type { AssetCheckKey, AssetKey, ExecutionPlanSnapshot, JobSnapshot, KnownExecutionState } from '@inst/types';
 import type { AssetCheckDefinition, AssetCheckInStep, AssetDefinition } from './assets';
 import { DependencyCycleError, DuplicateDefinitionError, InvalidDefinitionError, UnknownDependencyError } from './errors';
 import { checkValidName } from './keys';
@@ -113,7 +113,7 @@ export interface JobSelection {
 /** What snapshots and plans are built by (set by the snapshots module; kept here to avoid an import cycle). */
 interface SnapshotBuilders {
   jobSnapshot(job: JobDefinition): JobSnapshot;
-  executionPlanSnapshot(job: JobDefinition): ExecutionPlanSnapshot;
+  executionPlanSnapshot(job: JobDefinition, options?: { stepKeysToExecute?: readonly string[] | null; knownState?: KnownExecutionState | null }): ExecutionPlanSnapshot;
 }
 let builders: SnapshotBuilders | null = null;
 /** @internal */
@@ -193,6 +193,32 @@ export class JobDefinition {
   get snapshot(): JobSnapshot {
     if (!builders) throw new InvalidDefinitionError('Snapshot builders are not loaded');
     return (this.cachedSnapshot ??= builders.jobSnapshot(this));
+  }
+
+  /** The job snapshot under the name re-execution reads (`remoteJob.jobSnapshot`). */
+  get jobSnapshot(): JobSnapshot {
+    return this.snapshot;
+  }
+
+  /**
+   * Re-execution's code location (`@inst/runs`' `ReexecutionCodeLocation`): the plan of `remoteJob` (this job or one
+   * of its subsets) for the given steps and known state. So `createReexecutedRun({ parentRun, codeLocation: job,
+   * remoteJob: job, strategy })` needs no hand-written adapter.
+   */
+  getExecutionPlan(
+    remoteJob: unknown,
+    _runConfig: Readonly<Record<string, unknown>> | null,
+    options: { stepKeysToExecute?: readonly string[] | null; knownState?: KnownExecutionState | null } = {},
+  ): ExecutionPlanSnapshot {
+    if (!builders) throw new InvalidDefinitionError('Snapshot builders are not loaded');
+    const job = remoteJob instanceof JobDefinition ? remoteJob : this;
+    return builders.executionPlanSnapshot(job, { stepKeysToExecute: options.stepKeysToExecute ?? null, knownState: options.knownState ?? null });
+  }
+
+  /** Re-execution's `getJobSubset` (FROM_ASSET_FAILURE): the job subset to these assets and checks. */
+  getJobSubset(remoteJob: unknown, selection: { assetSelection: readonly AssetKey[]; assetCheckSelection: readonly AssetCheckKey[] }): JobDefinition {
+    const job = remoteJob instanceof JobDefinition ? remoteJob : this;
+    return job.getSubset({ assetSelection: selection.assetSelection, assetCheckSelection: selection.assetCheckSelection });
   }
 
   /** The full job's snapshot when this is a subset, else null. */

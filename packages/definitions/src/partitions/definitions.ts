@@ -52,8 +52,16 @@ function deserializeDefaultSubset(serialized: string): Set<string> {
   return new Set(subset.map(String));
 }
 
+const PARTITIONS_MARKER = Symbol.for('inst.definitions.PartitionsDefinition');
+
 /** The base of every partitions definition. */
 export abstract class PartitionsDefinition {
+  /** @internal Marks instances across copies of this package (see {@link PartitionsDefinition.isPartitionsDefinition}). */
+  readonly [PARTITIONS_MARKER] = true;
+  /** True for a partitions definition, also one built by another copy of this package. */
+  static isPartitionsDefinition(value: unknown): value is PartitionsDefinition {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PARTITIONS_MARKER] === true;
+  }
   abstract readonly kind: PartitionsKind;
   /** Every partition key, in order. */
   abstract getPartitionKeys(context?: PartitionLoadingContext): string[];
