@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as assets from '@inst/assets';
 import * as daemon from '@inst/daemon';
+import * as definitions from '@inst/definitions';
 import { ConfigError, InvalidArgumentError } from '@inst/errors';
 import * as events from '@inst/events';
 import { computeLogManagerFromConfig, type ComputeLogManager } from '@inst/execution';
@@ -919,8 +920,9 @@ export class Instance implements AsyncDisposable {
   }
 
   /** Per-partition status (IN_PROGRESS, FAILED, MATERIALIZED or None) from the asset status cache, which may be refreshed and written back; None if no cache value is available. */
-  getStatusByPartition(...args: Rest<typeof assets.getStatusByPartition>): ReturnType<typeof assets.getStatusByPartition> {
-    return assets.getStatusByPartition(this.assetsOps, ...args);
+  async getStatusByPartition(...args: Rest<typeof assets.getStatusByPartition>): ReturnType<typeof assets.getStatusByPartition> {
+    // A @inst/definitions partitions definition (any kind, dynamic keys read from this instance) is adapted here.
+    return assets.getStatusByPartition(this.assetsOps, args[0], args[1], await definitions.statusPartitionsDefinitionFor(args[2], this));
   }
 
   /** Tag maps of an asset's materialization events, optionally limited to events carrying all filter_tags or to one event id. */
