@@ -10,7 +10,7 @@ import {
   type JobDefinition,
 } from '@inst/definitions';
 import { InvalidArgumentError } from '@inst/errors';
-import type { ExecutableJob, ExecutableJobLike } from '@inst/execution';
+import type { ExecutableJobLike, IOManager } from '@inst/execution';
 import type { ExecutionPlanSnapshot } from '@inst/types';
 import type { CodeLocationSnapshot, ExecutionPlanOptions, ScheduleEvaluation, ScheduleEvaluationContext, SensorEvaluation, SensorEvaluationContext } from './types';
 
@@ -95,35 +95,9 @@ export function evaluateSensor(defs: Definitions, name: string, context: SensorE
   });
 }
 
-/**
- * The executable job a run names (its `jobName`), for the run worker: the definitions' job, converted to the
- * executor's model by the job itself when it can (`toExecutableJob`), else here, node by node.
- */
-export function loadJob(defs: unknown, run: { jobName: string }): ExecutableJobLike {
+/** The job a run names (its `jobName`) and the location's IO manager, for the run worker. */
+export function loadJob(defs: unknown, run: { jobName: string }): { job: ExecutableJobLike; ioManager: IOManager | undefined } {
   if (!isDefinitions(defs)) throw new InvalidArgumentError('The code location did not load a Definitions');
   const job: JobDefinition = defs.getJob(run.jobName);
-  const convertible = job as unknown as Partial<{ toExecutableJob(): ExecutableJob }>;
-  if (typeof convertible.toExecutableJob === 'function') return convertible as ExecutableJobLike;
-  return executableJobOf(job);
-}
-
-function executableJobOf(job: JobDefinition): ExecutableJob {
-  return {
-    name: job.name,
-    steps: job.nodes.map((node) => ({
-      key: node.stepKey,
-      opName: node.op.name,
-      inputs: node.inputs.flatMap((input) => (input.upstream ? [{ name: input.name, from: { stepKey: input.upstream.nodeName, outputName: input.upstream.outputName } }] : [])),
-      outputs: node.outputs.map((output) => ({
-        name: output.name,
-        assetKey: output.assetKey ? [...output.assetKey.path] : null,
-        assetCheck: output.assetCheckKey ? { assetKey: [...output.assetCheckKey.assetKey.path], name: output.assetCheckKey.name } : null,
-        isRequired: output.isRequired,
-      })),
-      retryPolicy: node.retryPolicy,
-      pool: node.pool,
-      tags: node.tags,
-      compute: (context, inputs) => (node.op.fn as (ctx: unknown, inputs: unknown) => unknown)(context, inputs),
-    })),
-  };
+  return { job, ioManager: (defs.ioManager ?? undefined) as IOManager | undefined };
 }

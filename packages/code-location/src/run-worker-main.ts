@@ -5,7 +5,7 @@
  * it CANCELED); the launcher's SIGKILL after a grace period is the fallback.
  */
 import { hostname } from 'node:os';
-import { executeRun, type ExecutableJobLike, type ExecutionInstanceOps } from '@inst/execution';
+import { executeRun, type ExecutionInstanceOps } from '@inst/execution';
 import { DagsterRunStatus, EngineEventData, SerializableErrorInfo, type DagsterRun } from '@inst/types';
 import { loadJob } from './definitions-api';
 import { injectEnvVars } from './env-file';
@@ -69,10 +69,10 @@ async function main(): Promise<number> {
         await instance.reportRunFailed(run);
         return 1;
       }
-      let job: ExecutableJobLike;
+      let loaded: ReturnType<typeof loadJob>;
       try {
         const defs = await importDefinitions(target, isDefinitions);
-        job = loadJob(defs, run);
+        loaded = loadJob(defs, run);
       } catch (error) {
         await instance.reportEngineEvent(RunWorkerMessages.jobLoadError, run, EngineEventData.engineError(SerializableErrorInfo.fromError(error)));
         await instance.reportRunFailed(run);
@@ -80,7 +80,7 @@ async function main(): Promise<number> {
       }
       const current = (await instance.getRunById(run.runId)) ?? run;
       const resume = args.resume && current.status === DagsterRunStatus.STARTED;
-      const result = await executeRun(instance, current, job, { signal: controller.signal, resume });
+      const result = await executeRun(instance, current, loaded.job, { signal: controller.signal, resume, ...(loaded.ioManager ? { ioManager: loaded.ioManager } : {}) });
       return result.status === DagsterRunStatus.FAILURE ? 1 : 0;
     } catch (error) {
       const latest = (await instance.getRunById(run.runId)) ?? run;
