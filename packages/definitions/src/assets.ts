@@ -55,7 +55,7 @@ export interface AssetDefinition<T = unknown> {
   /** The asset's op: named by the key's Python identifier, output `result`. */
   readonly op: OpDefinition;
   /** @internal phantom */
-  readonly __type?: (value: T) => T;
+  readonly __type?: () => T;
 }
 
 /** A separately computed asset check (Dagster's `@asset_check`): its own step, after its asset. */

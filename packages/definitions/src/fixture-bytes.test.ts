@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { deserializeValue, serializeValue } from '@inst/serdes';
 import { createExecutionPlanSnapshotId, createJobSnapshotId, type ExecutionPlanSnapshot, type JobSnapshot } from '@inst/types';
-import { Definitions, dailyPartitions, defineAsset, executionPlanSnapshot, hourlyPartitions } from './index';
+import { Definitions, buildAssetJob, dailyPartitions, defineAsset, executionPlanSnapshot, hourlyPartitions } from './index';
 import { fixtureSnapshots, jsonDiff } from './fixture-compare.test-support';
 
 const FULL_JOB_ID = '653890b7bc24ce4415c9f2704bf15f80c2bb8f65';
@@ -61,5 +61,15 @@ describe('snapshots identical in bytes to Dagster 1.8 fixtures', () => {
     expect(createJobSnapshotId(other.getJob('__ASSET_JOB').snapshot)).not.toBe(FULL_JOB_ID);
     const read = deserializeValue(fixtures.get(FULL_JOB_ID)!.body) as JobSnapshot;
     expect(read.nodeDefsSnapshot.opDefSnaps.map((op) => op.name)).toEqual(job.snapshot.nodeDefsSnapshot.opDefSnaps.map((op) => op.name));
+  });
+});
+
+describe('typing', () => {
+  it('typed assets and ops are assignable to the general types', () => {
+    const a = defineAsset({ key: 'typed' }, () => 42);
+    const general: import('./index').AssetDefinition = a;
+    const job = buildAssetJob('typed_job', [a]);
+    expect(general.key.path).toEqual(['typed']);
+    expect(job.stepKeys).toEqual(['typed']);
   });
 });

@@ -15,7 +15,7 @@ export interface OutputRef<T = unknown> {
   readonly nodeName: string;
   readonly outputName: string;
   /** @internal phantom */
-  readonly __type?: (value: T) => T;
+  readonly __type?: () => T;
 }
 
 /** What invoking an op in a graph returns: its `result` output, and each output by name. */

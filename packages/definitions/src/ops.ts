@@ -16,7 +16,7 @@ export interface In<T = unknown> {
   readonly description: string | null;
   readonly dagsterType: DagsterTypeName;
   /** @internal phantom */
-  readonly __type?: (value: T) => T;
+  readonly __type?: () => T;
 }
 
 /** An output declaration; `T` is the type of the value the op produces. */
@@ -27,7 +27,7 @@ export interface Out<T = unknown> {
   /** Default true: the op must produce it. */
   readonly isRequired: boolean;
   /** @internal phantom */
-  readonly __type?: (value: T) => T;
+  readonly __type?: () => T;
 }
 
 /** Declares an input whose value has type `T`. */
@@ -149,9 +149,9 @@ export interface OpDefinition<TInputs = Record<string, unknown>, TOutputs extend
   readonly tags: Readonly<Record<string, string>>;
   readonly requiredResourceKeys: readonly string[];
   /** Runs the op: inputs by name → the single output's value (or an Output), or an object of outputs. */
-  readonly fn: OpFn<TInputs, unknown>;
+  fn(context: OpContext, inputs: TInputs): unknown;
   /** @internal phantom */
-  readonly __outputs?: (value: TOutputs) => TOutputs;
+  readonly __outputs?: () => TOutputs;
 }
 
 /** An op's config: whether it must be given, and its default. */
