@@ -2,6 +2,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { defineJob, defineOp, executionPlanSnapshot, input } from '@inst/definitions';
 import { executeRun, LocalComputeLogManager, NoOpComputeLogManager, type ExecutableJob } from '@inst/execution';
 import { createScratchDatabase, pgAvailable, type ScratchDatabase } from '@inst/storage-postgres/testing';
 import { ComputeLogsCaptureData, DagsterEventType as E, DagsterRunStatus, type EventLogEntry } from '@inst/types';
@@ -96,6 +97,40 @@ for (const backend of backends) {
       expect(materialization.dagsterEvent?.assetKey?.path).toEqual(['warehouse', 'squares']);
       expect(await instance.getLatestMaterializationEvent(materialization.dagsterEvent!.assetKey!)).toMatchObject({ runId: child.runId });
       expect((await instance.getRunStats(child.runId)).stepsSucceeded).toBe(1);
+    });
+
+    it('FROM_FAILURE on a definitions job: both snapshots, the plan re-runs only the failed step, its input loads from the parent', async () => {
+      let up = false;
+      const calls: string[] = [];
+      const extract = defineOp({ name: 'extract' }, () => (calls.push('extract'), [2, 3]));
+      const load = defineOp({ name: 'load', ins: { rows: input<number[]>() } }, (_ctx, { rows }) => {
+        calls.push(`load:${rows.join(',')}`);
+        if (!up) throw new Error('warehouse down');
+        return rows.length;
+      });
+      const job = defineJob({
+        name: 'defs_etl',
+        graph: (g) => {
+          g.add(load, { rows: g.add(extract) });
+        },
+      });
+      const parent = await instance.createRunForJob(job);
+      expect(parent.jobSnapshotId).toBeTruthy();
+      expect(parent.executionPlanSnapshotId).toBeTruthy();
+      expect((await executeRun(instance, parent, job)).status).toBe(DagsterRunStatus.FAILURE);
+      up = true;
+      const child = await instance.createReexecutedRun({
+        parentRun: (await instance.getRunById(parent.runId))!,
+        strategy: 'FROM_FAILURE',
+        remoteJob: { jobSnapshot: job.snapshot },
+        codeLocation: { getExecutionPlan: (_job, runConfig, { stepKeysToExecute, knownState }) => executionPlanSnapshot(job, { stepKeysToExecute, knownState, runConfig }) },
+      });
+      expect(child.stepKeysToExecute).toEqual(['load']);
+      expect(child.tags['dagster/is_resume_retry']).toBe('true');
+      expect((await executeRun(instance, child, job)).status).toBe(DagsterRunStatus.SUCCESS);
+      expect(calls).toEqual(['extract', 'load:2,3', 'load:2,3']);
+      const steps = new Set((await instance.allLogs(child.runId)).map((entry) => entry.stepKey).filter(Boolean));
+      expect([...steps]).toEqual(['load']);
     });
 
     it('retries a step by its policy (STEP_UP_FOR_RETRY, STEP_RESTARTED), delays on the injected clock', async () => {

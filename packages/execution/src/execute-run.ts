@@ -681,7 +681,7 @@ class RunExecution {
           metadata: result.metadata ?? {},
           severity: result.severity === 'WARN' ? AssetCheckSeverity.WARN : AssetCheckSeverity.ERROR,
           description: result.description ?? null,
-          blocking: false,
+          blocking: output.assetCheck.blocking ?? false,
         });
         await this.writer.event(this.#events.step(ref, DagsterEventType.ASSET_CHECK_EVALUATION, null, evaluation));
         if (output.assetCheck.blocking && !result.passed && evaluation.severity === AssetCheckSeverity.ERROR) failedBlocking.push(output.assetCheck.name);
