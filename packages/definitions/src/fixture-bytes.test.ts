@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { deserializeValue, serializeValue } from '@inst/serdes';
 import { createExecutionPlanSnapshotId, createJobSnapshotId, type ExecutionPlanSnapshot, type JobSnapshot } from '@inst/types';
-import { Definitions, buildAssetJob, dailyPartitions, defineAsset, executionPlanSnapshot, hourlyPartitions } from './index';
+import { Definitions, buildAssetJob, type AssetDefinition, dailyPartitions, defineAsset, executionPlanSnapshot, hourlyPartitions } from './index';
 import { fixtureSnapshots, jsonDiff } from './fixture-compare.test-support';
 
 const FULL_JOB_ID = '653890b7bc24ce4415c9f2704bf15f80c2bb8f65';
@@ -67,7 +67,7 @@ describe('snapshots identical in bytes to Dagster 1.8 fixtures', () => {
 describe('typing', () => {
   it('typed assets and ops are assignable to the general types', () => {
     const a = defineAsset({ key: 'typed' }, () => 42);
-    const general: import('./index').AssetDefinition = a;
+    const general: AssetDefinition = a;
     const job = buildAssetJob('typed_job', [a]);
     expect(general.key.path).toEqual(['typed']);
     expect(job.stepKeys).toEqual(['typed']);

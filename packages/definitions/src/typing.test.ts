@@ -1,6 +1,6 @@
 /** Type flow: an op's outputs type the inputs that read them (checked by tsc via @ts-expect-error, and at runtime). */
 import { describe, expect, it } from 'vitest';
-import { defineAsset, defineJob, defineOp, input, output } from './index';
+import { defineAsset, defineJob, defineOp, input, output, type GraphBuilder } from './index';
 
 describe('types flow through graphs', () => {
   const numbers = defineOp({ name: 'numbers' }, () => [1, 2, 3]);
@@ -20,7 +20,7 @@ describe('types flow through graphs', () => {
     });
     expect(job.node('shout')!.inputs[0]!.upstream).toEqual({ nodeName: 'split', outputName: 'high' });
     // Never called: only for the type checker.
-    const wrong = (g: import('./index').GraphBuilder): void => {
+    const wrong = (g: GraphBuilder): void => {
       const parts = g.add(split);
       // @ts-expect-error a number output cannot feed a string input
       g.add(shout, { text: parts.low });
