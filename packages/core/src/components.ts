@@ -7,7 +7,11 @@ import {
   type RunCoordinator,
   type RunLauncher,
 } from '@inst/run-launcher';
+import { ChildProcessRunLauncher } from '@inst/code-location';
 import { runQueueConfigOf, type InstanceConfig, type RunQueueBlock } from '@inst/settings';
+
+/** This package's entry module (source or built), which run workers import to open the instance from its ref. */
+const CORE_ENTRY_MODULE = new URL(/\.(c|m)?ts$/.test(import.meta.url) ? './index.ts' : './index.js', import.meta.url).href;
 
 /**
  * The run coordinator a config names. Dagster's built-in names map to inst's classes. As in Dagster, a config
@@ -47,6 +51,13 @@ export function loadRunLauncher(config: InstanceConfig): RunLauncher {
     case 'SyncInMemoryRunLauncher':
     case 'InProcessRunLauncher':
       return new InProcessRunLauncher();
+    case 'ChildProcessRunLauncher': {
+      const launcherConfig = (config.run_launcher?.config ?? {}) as { terminate_grace_period_seconds?: number };
+      return new ChildProcessRunLauncher({
+        instanceModule: CORE_ENTRY_MODULE,
+        ...(launcherConfig.terminate_grace_period_seconds === undefined ? {} : { terminateGracePeriodSeconds: launcherConfig.terminate_grace_period_seconds }),
+      });
+    }
     case 'NoOpRunLauncher': {
       const launcherConfig = (config.run_launcher?.config ?? {}) as { record_launches?: boolean };
       return new NoOpRunLauncher({ recordLaunches: launcherConfig.record_launches === true });

@@ -1,0 +1,176 @@
+/*
+ * The child-process run launcher end to end (owner: codeloc): real run worker processes on a real SQLite home,
+ * the job loaded from a TypeScript code location with no build step.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ChildProcessCodeLocation, ChildProcessRunLauncher, createRunForLocationJob, runWorkerOf } from '@inst/code-location';
+import { DagsterEventType, DagsterRunStatus, type DagsterRun } from '@inst/types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Instance } from '../src/index';
+
+const locationDir = fileURLToPath(new URL('../../code-location/test/fixtures/jobs/', import.meta.url));
+const BOUND_MS = 90_000;
+
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>): Promise<T> {
+  const deadline = Date.now() + BOUND_MS;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('ChildProcessRunLauncher on a SQLite home', () => {
+  let home: string;
+  let instance: Instance;
+  let location: ChildProcessCodeLocation;
+
+  beforeAll(async () => {
+    home = mkdtempSync(join(tmpdir(), 'inst-child-launcher-'));
+    writeFileSync(
+      join(home, 'dagster.yaml'),
+      [
+        'run_coordinator:',
+        '  module: dagster.core.run_coordinator',
+        '  class: DefaultRunCoordinator',
+        'run_launcher:',
+        '  module: dagster.core.launcher',
+        '  class: ChildProcessRunLauncher',
+        '  config:',
+        '    terminate_grace_period_seconds: 30',
+        '',
+      ].join('\n'),
+    );
+    instance = await Instance.fromConfig(home);
+    location = new ChildProcessCodeLocation({ locationName: 'jobs', file: join(locationDir, 'defs.ts'), workingDirectory: locationDir }, { output: 'ignore' });
+  });
+
+  afterAll(async () => {
+    const launcher = instance.runLauncher as ChildProcessRunLauncher;
+    // A failed test may leave a worker blocked: stop it rather than wait.
+    for (const pid of launcher.activeWorkers.values()) if (pid > 0) process.kill(pid, 'SIGKILL');
+    await launcher.join(BOUND_MS);
+    await location.dispose();
+    await instance.dispose();
+    rmSync(home, { recursive: true, force: true });
+  }, BOUND_MS + 30_000);
+
+  function traceConfig(log: string, release?: string): Record<string, unknown> {
+    return { ops: { first: { config: { log } }, second: { config: { log, ...(release ? { release } : {}) } } } };
+  }
+
+  async function finished(runId: string): Promise<DagsterRun> {
+    return until(`run ${runId} to finish`, async () => {
+      const run = await instance.getRunById(runId);
+      return run?.isFinished ? run : null;
+    });
+  }
+
+  it('executes a run in its own OS process, with both snapshots and Dagster origins', async () => {
+    const log = join(home, 'quick.log');
+    const run = await createRunForLocationJob(instance, location, 'two_steps', { runConfig: traceConfig(log) });
+    expect(run.jobSnapshotId).not.toBeNull();
+    expect(run.executionPlanSnapshotId).not.toBeNull();
+    expect(run.remoteJobOrigin?.locationName).toBe('jobs');
+    expect(run.jobCodeOrigin?.repositoryOrigin.codePointer).toMatchObject({ pythonFile: join(locationDir, 'defs.ts') });
+
+    await instance.submitRun(run.runId);
+    const done = await finished(run.runId);
+    expect(done.status).toBe(DagsterRunStatus.SUCCESS);
+    const worker = runWorkerOf(done.tags);
+    expect(worker).not.toBeNull();
+    expect(worker!.pid).not.toBe(process.pid);
+    // The steps ran in the worker's process.
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    expect(lines).toEqual([`first ran ${worker!.pid}`, `second started ${worker!.pid}`, `second done ${worker!.pid}`]);
+    const types = (await instance.allLogs(run.runId)).map((e) => e.dagsterEvent?.eventTypeValue).filter(Boolean);
+    expect(types[0]).toBe(DagsterEventType.RUN_STARTING);
+    expect(types).toContain(DagsterEventType.RUN_START);
+    expect(types.at(-1)).toBe(DagsterEventType.ENGINE_EVENT);
+    const messages = (await instance.allLogs(run.runId)).map((e) => e.message);
+    expect(messages).toContain(`Started process for run (pid: ${worker!.pid}).`);
+    expect(messages).toContain(`Process for run exited (pid: ${worker!.pid}).`);
+    expect(await instance.runLauncher.checkRunWorkerHealth!(done)).toMatchObject({ status: 'SUCCESS' });
+  });
+
+  it('terminates a run from another process: RUN_CANCELING then RUN_CANCELED', async () => {
+    const log = join(home, 'terminate.log');
+    const run = await createRunForLocationJob(instance, location, 'two_steps', { runConfig: traceConfig(log, join(home, 'never')) });
+    await instance.submitRun(run.runId);
+    await until('the blocking step to start', async () => existsSync(log) && readFileSync(log, 'utf8').includes('second started'));
+
+    // Another OS process opens the same home and terminates the run through its own instance.
+    const script = [
+      `import { Instance } from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)};`,
+      `const instance = await Instance.fromConfig(${JSON.stringify(home)});`,
+      `const ok = await instance.runLauncher.terminate(${JSON.stringify(run.runId)});`,
+      'await instance.dispose();',
+      'process.stdout.write(JSON.stringify({ ok, pid: process.pid }));',
+    ].join('\n');
+    const scriptPath = join(home, 'terminate.mts');
+    writeFileSync(scriptPath, script);
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@inst/source', scriptPath], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`terminator exited ${code}: ${out}`))));
+    });
+    const result = JSON.parse(output) as { ok: boolean; pid: number };
+    expect(result.ok).toBe(true);
+    expect(result.pid).not.toBe(process.pid);
+
+    const done = await finished(run.runId);
+    expect(done.status).toBe(DagsterRunStatus.CANCELED);
+    const types = (await instance.allLogs(run.runId)).map((e) => e.dagsterEvent?.eventTypeValue).filter(Boolean);
+    const canceling = types.indexOf(DagsterEventType.RUN_CANCELING);
+    expect(canceling).toBeGreaterThan(types.indexOf(DagsterEventType.RUN_START));
+    expect(types.indexOf(DagsterEventType.RUN_CANCELED)).toBeGreaterThan(canceling);
+    expect(readFileSync(log, 'utf8')).toContain('second canceled');
+  });
+
+  it('detects a SIGKILLed worker and resumes the run without re-running the steps that succeeded', async () => {
+    const log = join(home, 'resume.log');
+    const release = join(home, 'release');
+    const run = await createRunForLocationJob(instance, location, 'two_steps', { runConfig: traceConfig(log, release) });
+    await instance.submitRun(run.runId);
+    await until('the blocking step to start', async () => existsSync(log) && readFileSync(log, 'utf8').includes('second started'));
+    const started = (await instance.getRunById(run.runId))!;
+    expect(started.status).toBe(DagsterRunStatus.STARTED);
+    const worker = runWorkerOf(started.tags)!;
+    expect(await instance.runLauncher.checkRunWorkerHealth!(started)).toMatchObject({ status: 'RUNNING' });
+
+    process.kill(worker.pid, 'SIGKILL');
+    const health = await until('the dead worker to be reported', async () => {
+      const result = await instance.runLauncher.checkRunWorkerHealth!(started);
+      return result.status === 'FAILED' ? result : null;
+    });
+    expect(health.msg).toContain(`pid ${worker.pid}`);
+    expect((await instance.getRunById(run.runId))!.status).toBe(DagsterRunStatus.STARTED);
+
+    writeFileSync(release, '');
+    await instance.resumeRun(run.runId, undefined, 1);
+    const done = await finished(run.runId);
+    expect(done.status).toBe(DagsterRunStatus.SUCCESS);
+    const resumed = runWorkerOf(done.tags)!;
+    expect(resumed.pid).not.toBe(worker.pid);
+
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    expect(lines.filter((line) => line.startsWith('first'))).toEqual([`first ran ${worker.pid}`]);
+    expect(lines.filter((line) => line.startsWith('second'))).toEqual([`second started ${worker.pid}`, `second started ${resumed.pid}`, `second done ${resumed.pid}`]);
+    const events = await instance.allLogs(run.runId);
+    const count = (type: string, step?: string) => events.filter((e) => e.dagsterEvent?.eventTypeValue === type && (step === undefined || e.dagsterEvent?.stepKey === step)).length;
+    expect(count(DagsterEventType.RUN_START)).toBe(1);
+    expect(count(DagsterEventType.STEP_SUCCESS, 'first')).toBe(1);
+    expect(count(DagsterEventType.STEP_SUCCESS, 'second')).toBe(1);
+    expect(events.map((e) => e.message)).toContain(`Started process for resuming job (pid: ${resumed.pid}).`);
+  });
+});
