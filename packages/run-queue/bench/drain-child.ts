@@ -1,0 +1,17 @@
+/* One daemon process of the two-daemon benchmark: waits for the common start time, drains the queue, reports. */
+import { Instance } from '@inst/core';
+import { closeQueueLock, runQueueIteration } from '../src/index';
+
+const [home = '', startAtArg = '0'] = process.argv.slice(2);
+const instance = await Instance.fromConfig(home);
+await new Promise((r) => setTimeout(r, Math.max(0, Number(startAtArg) - Date.now())));
+let launched = 0;
+for (;;) {
+  const result = await runQueueIteration(instance, { pageSize: 1000 });
+  launched += result.launched.length;
+  if (result.claimed.length === 0) break;
+}
+const finishedAt = Date.now();
+await closeQueueLock(instance);
+await instance.dispose();
+process.stdout.write(`${JSON.stringify({ launched, finishedAt })}\n`);
