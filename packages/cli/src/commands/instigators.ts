@@ -1,0 +1,171 @@
+import type { Instance } from '@inst/core';
+import { replaceRecord } from '@inst/serdes';
+import { InstigatorType, SensorInstigatorData, ScheduleInstigatorData, type InstigatorState } from '@inst/types';
+import type { Command } from 'commander';
+import { CliFailure, shortTime, UsageError, type CommandContext } from '../context';
+import { example, type Act } from '../program';
+import { previewSchedule, previewSensor, type CodeTargetOptions, addCodeTargetOptions } from '../code';
+
+type Kind = 'schedule' | 'sensor';
+
+function typeOf(kind: Kind): InstigatorType {
+  return kind === 'schedule' ? InstigatorType.SCHEDULE : InstigatorType.SENSOR;
+}
+
+export function stateJson(state: InstigatorState) {
+  const data = state.instigatorData;
+  const selector = state.repositorySelector;
+  return {
+    name: state.name,
+    type: String(state.instigatorType),
+    status: String(state.status),
+    running: state.isRunning,
+    location: selector.locationName,
+    repository: selector.repositoryName,
+    originId: state.instigatorOriginId,
+    selectorId: state.selectorId,
+    cronSchedule: data instanceof ScheduleInstigatorData ? data.cronSchedule : null,
+    cursor: data instanceof SensorInstigatorData ? data.cursor : null,
+    minInterval: data instanceof SensorInstigatorData ? data.minInterval : null,
+    lastTickTimestamp: data instanceof SensorInstigatorData ? data.lastTickTimestamp : data instanceof ScheduleInstigatorData ? data.lastIterationTimestamp : null,
+  };
+}
+
+async function states(instance: Instance, kind: Kind): Promise<InstigatorState[]> {
+  return instance.allInstigatorState(null, null, typeOf(kind));
+}
+
+async function findState(instance: Instance, kind: Kind, name: string, location?: string): Promise<InstigatorState> {
+  const matches = (await states(instance, kind)).filter((s) => s.name === name && (!location || s.repositorySelector.locationName === location));
+  if (matches.length === 0) {
+    throw new CliFailure(`${kind.toUpperCase()}_NOT_FOUND`, `no stored ${kind} named ${name}${location ? ` in location ${location}` : ''} (a ${kind} gets a stored state when it is first started or ticks)`);
+  }
+  if (matches.length > 1) {
+    throw new UsageError(`${matches.length} ${kind}s are named ${name} (locations ${matches.map((m) => m.repositorySelector.locationName).join(', ')}): pass --location`);
+  }
+  return matches[0]!;
+}
+
+function listCommand(kind: Kind) {
+  return async (ctx: CommandContext, options: { running?: boolean; stopped?: boolean }) => {
+    await using instance = await ctx.instance();
+    const all = (await states(instance, kind))
+      .filter((s) => (options.running ? s.isRunning : true) && (options.stopped ? !s.isRunning : true))
+      .map(stateJson)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    ctx.emit({ [`${kind}s`]: all }, () =>
+      ctx.table(
+        kind === 'schedule' ? ['name', 'status', 'cron', 'location', 'last tick'] : ['name', 'status', 'cursor', 'location', 'last tick'],
+        all.map((s) => [s.name, s.status, kind === 'schedule' ? [s.cronSchedule].flat().join(' | ') : (s.cursor ?? '-'), s.location, shortTime(s.lastTickTimestamp)]),
+        `No ${kind}s.`,
+      ),
+    );
+  };
+}
+
+function startCommand(kind: Kind) {
+  return async (ctx: CommandContext, name: string, options: { location?: string }) => {
+    await using instance = await ctx.instance();
+    const state = await findState(instance, kind, name, options.location);
+    let after: InstigatorState;
+    if (kind === 'schedule') {
+      const data = state.instigatorData as ScheduleInstigatorData;
+      after = await instance.startSchedule({ name, origin: state.origin, selectorId: state.selectorId, cronSchedule: data.cronSchedule });
+    } else {
+      const data = state.sensorInstigatorData;
+      after = await instance.startSensor({ name, origin: state.origin, selectorId: state.selectorId, minIntervalSeconds: data?.minInterval ?? null, sensorType: data?.sensorType ?? null });
+    }
+    ctx.emit(stateJson(after), () => ctx.out(`Started ${kind} ${name}`));
+  };
+}
+
+function stopCommand(kind: Kind) {
+  return async (ctx: CommandContext, name: string, options: { location?: string }) => {
+    await using instance = await ctx.instance();
+    const state = await findState(instance, kind, name, options.location);
+    const after =
+      kind === 'schedule'
+        ? await instance.stopSchedule(state.instigatorOriginId, state.selectorId)
+        : await instance.stopSensor(state.instigatorOriginId, state.selectorId);
+    ctx.emit(stateJson(after), () => ctx.out(`Stopped ${kind} ${name}`));
+  };
+}
+
+async function sensorCursor(ctx: CommandContext, name: string, options: { set?: string; delete?: boolean; location?: string }): Promise<void> {
+  if ((options.set === undefined) === (options.delete !== true)) throw new UsageError('Must set cursor using `--set <value>` or use `--delete`');
+  await using instance = await ctx.instance();
+  const state = await findState(instance, 'sensor', name, options.location);
+  const cursor = options.delete ? null : (options.set ?? null);
+  const updated = replaceInstigatorCursor(state, cursor);
+  await instance.updateInstigatorState(updated);
+  ctx.emit(stateJson(updated), () => ctx.out(cursor === null ? `Cleared cursor state for sensor ${name}` : `Set cursor state for sensor ${name} to "${cursor}"`));
+}
+
+function previewCommand(kind: Kind) {
+  return async (ctx: CommandContext, name: string, options: CodeTargetOptions & { since?: number; cursor?: string; lastRunKey?: string }) => {
+    const result = kind === 'schedule' ? await previewSchedule(ctx, name, options) : await previewSensor(ctx, name, options);
+    ctx.emit(result, () => {
+      if (result.error) ctx.out(`Failed to evaluate ${kind} ${name}: ${result.error}`);
+      else if (result.runRequests.length === 0) ctx.out(`${kind === 'schedule' ? 'Schedule' : 'Sensor'} returned no run requests for ${name}${result.skipMessage ? `, skipping: ${result.skipMessage}` : ''}`);
+      else {
+        ctx.out(`${kind === 'schedule' ? 'Schedule' : 'Sensor'} returning run requests for ${result.runRequests.length} run(s):`);
+        for (const request of result.runRequests) ctx.out(`  ${JSON.stringify(request)}`);
+      }
+      if (kind === 'sensor' && result.cursor !== undefined && result.cursor !== null) ctx.out(`New cursor: ${result.cursor}`);
+    });
+    if (result.error) throw new CliFailure('EVALUATION_FAILED', `${kind} ${name} failed: ${result.error}`);
+  };
+}
+
+function register(program: Command, act: Act, kind: Kind): void {
+  const plural = `${kind}s`;
+  const group = program.command(kind).description(kind === 'schedule' ? 'Schedules: list, start, stop, preview.' : 'Sensors: list, start, stop, preview, cursor.');
+  example(
+    group.command('list').description(`List the ${plural} with a stored state, and their status.`).option('--running', 'only running ones').option('--stopped', 'only stopped ones').action(act(listCommand(kind))),
+    `inst ${kind} list --running`,
+    `inst ${kind} list --json`,
+  );
+  example(
+    group.command('start').description(`Start a ${kind}: the daemon ticks it from now on.`).argument('<name>').option('--location <name>', 'the code location, when names clash').action(act(startCommand(kind))),
+    `inst ${kind} start ${kind === 'schedule' ? 'daily_etl' : 'new_files'}`,
+  );
+  example(
+    group.command('stop').description(`Stop a ${kind}.`).argument('<name>').option('--location <name>', 'the code location, when names clash').action(act(stopCommand(kind))),
+    `inst ${kind} stop ${kind === 'schedule' ? 'daily_etl' : 'new_files'}`,
+  );
+  const preview = group
+    .command('preview')
+    .description(`Evaluate a ${kind} once in its code location (in a child process) and print the run requests; nothing is written.`)
+    .argument('<name>');
+  addCodeTargetOptions(preview);
+  if (kind === 'sensor') preview.option('--cursor <cursor>', 'the cursor to evaluate with').option('--last-run-key <key>', 'the last run key').option('--since <seconds>', 'last tick completion time (epoch seconds)', Number);
+  example(preview.action(act(previewCommand(kind))), `inst ${kind} preview ${kind === 'schedule' ? 'daily_etl' : 'new_files'} -f defs.ts`);
+  if (kind === 'sensor') {
+    example(
+      group
+        .command('cursor')
+        .description("Set or clear a sensor's cursor.")
+        .argument('<name>')
+        .option('--set <value>', 'the new cursor')
+        .option('--delete', 'clear the cursor')
+        .option('--location <name>', 'the code location, when names clash')
+        .action(act(sensorCursor)),
+      'inst sensor cursor new_files --set 2024-01-01',
+      'inst sensor cursor new_files --delete',
+    );
+  }
+}
+
+export function registerScheduleCommands(program: Command, act: Act): void {
+  register(program, act, 'schedule');
+}
+
+export function registerSensorCommands(program: Command, act: Act): void {
+  register(program, act, 'sensor');
+}
+
+/** The state with its sensor cursor replaced (a sensor without data gets a fresh SensorInstigatorData). */
+function replaceInstigatorCursor(state: InstigatorState, cursor: string | null): InstigatorState {
+  const data = state.sensorInstigatorData;
+  return state.withData(data ? replaceRecord<SensorInstigatorData>(data, { cursor }) : new SensorInstigatorData({ cursor }));
+}

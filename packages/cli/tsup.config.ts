@@ -1,0 +1,3 @@
+import { defineLibraryConfig } from '@inst/tsup-config';
+
+export default defineLibraryConfig();
