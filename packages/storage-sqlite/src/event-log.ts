@@ -1,4 +1,4 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { SqlEventLogStorage, type EventLogConnections, type RunChangeProbe, type SqlEventLogStorageOptions } from '@inst/storage-sql';
 import type { SqlExecutor } from '@inst/storage-sql';
@@ -40,7 +40,12 @@ export function sqliteEventLogConnections(layout: SqliteLayout, options: SqliteE
     identity: identityOf(layout),
     index: layout.index,
     forRun: (runId) => layout.shard(runId),
-    readRun: async (runId): Promise<SqlExecutor | null> => (hasShard(runId) ? layout.shard(runId) : null),
+    readRun: async (runId): Promise<SqlExecutor | null> => {
+      if (hasShard(runId)) return layout.shard(runId);
+      await layout.assertShardNotLost(runId);
+      return null;
+    },
+    markIndexedWrite: (runIds) => layout.markIndexedWrite(runIds),
     runIds: () => Promise.resolve(layout.shardIds()),
     dropRun: (runId) => layout.dropShard(runId),
     changeProbe(runId): RunChangeProbe {
@@ -81,5 +86,27 @@ export async function openSqliteEventLogStorage(homeOrLayout: string | SqliteLay
   const { layout: layoutOptions, ...storageOptions } = options;
   const owned = typeof homeOrLayout === 'string';
   const layout = owned ? await openSqliteLayout(homeOrLayout, layoutOptions) : homeOrLayout;
-  return new SqlEventLogStorage(sqliteEventLogConnections(layout, { closeLayout: owned }), storageOptions);
+  const storage = new SqlEventLogStorage(sqliteEventLogConnections(layout, { closeLayout: owned }), storageOptions);
+  try {
+    await recoverIndex(layout, storage);
+  } catch (error) {
+    await storage.dispose();
+    throw error;
+  }
+  return storage;
+}
+
+/**
+ * On open: an index.db recreated for a home with runs is rebuilt from the shards; otherwise each
+ * run named by a marker of a killed writer (its shard committed, its index copies perhaps not)
+ * gets its index copies repaired. The markers go once handled.
+ */
+async function recoverIndex(layout: SqliteLayout, storage: SqlEventLogStorage): Promise<void> {
+  const pending = layout.pendingIndexWrites();
+  if (layout.indexRecreated) {
+    await storage.rebuildIndex();
+  } else {
+    for (const runId of new Set(pending.flatMap((p) => p.runIds))) await storage.repairRunIndex(runId);
+  }
+  for (const marker of pending) rmSync(marker.file, { force: true });
 }

@@ -15,7 +15,7 @@ export {
   SqliteDriver,
 } from './driver.js';
 
-export type { SqliteLayoutOptions, SqliteLayoutPaths, SqliteLayoutUpgradeResult } from './layout.js';
-export { INDEX_SHARD_NAME, openSqliteLayout, RUNLESS_RUN_ID, SqliteLayout, sqliteLayoutPaths } from './layout.js';
+export type { PendingIndexWrite, SqliteLayoutOptions, SqliteLayoutPaths, SqliteLayoutUpgradeResult } from './layout.js';
+export { INDEX_SHARD_NAME, openSqliteLayout, PENDING_INDEX_DIR, RUNLESS_RUN_ID, SqliteLayout, sqliteLayoutPaths } from './layout.js';
 export { openSqliteEventLogStorage, sqliteEventLogConnections, type SqliteEventLogConnectionsOptions, type SqliteEventLogStorageOptions } from './event-log.js';
 export { openSqliteStorages, type SqliteStorages } from './storages.js';

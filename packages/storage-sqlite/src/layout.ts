@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError, DisposedError } from '@inst/errors';
 import {
@@ -7,6 +7,7 @@ import {
   initializeSchema,
   RUN_STORAGE_METADATA,
   SCHEDULE_STORAGE_METADATA,
+  StorageFileMissingError,
   upgradeSchema,
   type SchemaMetadata,
   type UpgradeOptions,
@@ -56,6 +57,20 @@ export function sqliteLayoutPaths(home: string): SqliteLayoutPaths {
   };
 }
 
+/** Run ids with a shard file in `shardsDir`: `*.db` except `index.db`. */
+function listShardIds(shardsDir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(shardsDir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((name) => name.endsWith('.db') && name !== `${INDEX_SHARD_NAME}.db`)
+    .map((name) => name.slice(0, -'.db'.length))
+    .sort();
+}
+
 /** What {@link SqliteLayout.upgrade} did to each file. */
 export interface SqliteLayoutUpgradeResult {
   readonly runs: UpgradeResult;
@@ -73,6 +88,40 @@ export interface SqliteLayoutOptions extends Omit<SqliteDriverOptions, 'onOpen'>
    * descriptors. Default 64. Ignored in memory.
    */
   readonly maxOpenShards?: number;
+  /**
+   * When `history/runs/index.db` is missing from a home that has runs: `false` (default) fails the
+   * open with a StorageFileMissingError naming the file; `true` creates it and the event log
+   * storage rebuilds it from the run shards (`rebuildIndex`). Nothing is recreated silently.
+   */
+  readonly rebuildMissingIndex?: boolean;
+  /**
+   * When a run's shard is missing although the index has events of that run (the file was
+   * deleted): `false` (default) fails reads and writes of that run with a StorageFileMissingError
+   * naming the file; `true` lets a write create a new, empty shard (its ids start again at 1).
+   */
+  readonly allowMissingShards?: boolean;
+}
+
+/** A marker of a write whose shards may have committed without the index (see {@link SqliteLayout.markIndexedWrite}). */
+export interface PendingIndexWrite {
+  readonly file: string;
+  readonly pid: number;
+  readonly runIds: readonly string[];
+}
+
+/** The folder, under `history/runs/`, of the markers of writes whose index commit is pending. */
+export const PENDING_INDEX_DIR = '.index-pending';
+
+let markCounter = 0;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: unknown }).code === 'EPERM';
+  }
 }
 
 /**
@@ -112,6 +161,10 @@ export class SqliteLayout implements AsyncDisposable {
 
   readonly #options: SqliteDriverOptions;
   readonly #maxOpen: number;
+  readonly #allowMissingShards: boolean;
+  #pendingDirMade = false;
+  /** Whether `index.db` was missing from a home with runs and has been created empty (to be rebuilt from the shards). */
+  readonly indexRecreated: boolean;
   readonly #shards = new Map<string, SqliteDriver>();
   readonly #opening = new Map<string, Promise<SqliteDriver>>();
   /** Run ids whose shard has an open file handle, least recently used first. */
@@ -122,20 +175,23 @@ export class SqliteLayout implements AsyncDisposable {
     home: string | null,
     drivers: { runs: SqliteDriver; index: SqliteDriver; schedules: SqliteDriver },
     options: SqliteLayoutOptions,
+    indexRecreated = false,
   ) {
+    this.indexRecreated = indexRecreated;
     this.home = home;
     this.paths = home === null ? null : sqliteLayoutPaths(home);
     this.runs = drivers.runs;
     this.index = drivers.index;
     this.schedules = drivers.schedules;
-    const { maxOpenShards, ...driverOptions } = options;
+    const { maxOpenShards, rebuildMissingIndex: _rebuild, allowMissingShards, ...driverOptions } = options;
+    this.#allowMissingShards = allowMissingShards ?? false;
     this.#options = driverOptions;
     this.#maxOpen = Math.max(1, Math.trunc(maxOpenShards ?? 64));
   }
 
   /** Opens (creating what is missing) the layout under `home`, or an in-memory one for `':memory:'`. */
   static async open(home: string, options: SqliteLayoutOptions = {}): Promise<SqliteLayout> {
-    const { maxOpenShards: _unused, ...driverOptions } = options;
+    const { maxOpenShards: _unused, rebuildMissingIndex, allowMissingShards: _allow, ...driverOptions } = options;
     if (home === ':memory:') {
       const [runs, index, schedules] = await Promise.all([
         openInitialized(':memory:', RUN_STORAGE_METADATA, driverOptions, 'runs'),
@@ -149,12 +205,27 @@ export class SqliteLayout implements AsyncDisposable {
     mkdirSync(join(resolve(home), 'schedules'), { recursive: true });
     const opened: SqliteDriver[] = [];
     try {
+      const indexExisted = existsSync(paths.index);
       const runs = await openInitialized(paths.runs, RUN_STORAGE_METADATA, driverOptions, 'runs');
       opened.push(runs);
+      let indexRecreated = false;
+      if (!indexExisted) {
+        // A new home has no run shards; a home with run shards (events) has lost its index. (A runs.db
+        // with runs but no shard has no events to lose: its index is created, as Dagster does.)
+        const hasRuns = listShardIds(paths.shardsDir).length > 0;
+        if (hasRuns && !rebuildMissingIndex) {
+          throw new StorageFileMissingError(
+            `The event log index ${paths.index} is missing from an instance home that has runs. ` +
+              'It was not recreated: open with the rebuildMissingIndex option to rebuild it from the run shards.',
+            paths.index,
+          );
+        }
+        indexRecreated = hasRuns;
+      }
       const index = await openInitialized(paths.index, EVENT_LOG_METADATA, driverOptions, 'event_logs');
       opened.push(index);
       const schedules = await openInitialized(paths.schedules, SCHEDULE_STORAGE_METADATA, driverOptions, 'jobs');
-      return new SqliteLayout(resolve(home), { runs, index, schedules }, options);
+      return new SqliteLayout(resolve(home), { runs, index, schedules }, options, indexRecreated);
     } catch (error) {
       await Promise.all(opened.map((d) => d.close()));
       throw error;
@@ -185,7 +256,71 @@ export class SqliteLayout implements AsyncDisposable {
     return driver;
   }
 
+  /**
+   * Throws a StorageFileMissingError when the run's shard file is missing although the index has
+   * events of the run (the shard was deleted), unless `allowMissingShards`.
+   */
+  async assertShardNotLost(runId: string): Promise<void> {
+    if (this.paths === null || this.#allowMissingShards) return;
+    const path = this.paths.shard(runId);
+    if (existsSync(path)) return;
+    const known = await this.index.get('SELECT 1 AS found FROM event_logs WHERE run_id = ? LIMIT 1', [runId]);
+    if (known !== undefined) {
+      throw new StorageFileMissingError(
+        `The event log shard ${path} of run ${runId} is missing, though the index has events of that run. ` +
+          'It was not recreated (its storage ids would start again at 1): restore the file, or open with allowMissingShards.',
+        path,
+        { ids: { runId } },
+      );
+    }
+  }
+
+  /**
+   * Leaves a marker naming `runIds` until the returned function is called: around a write that
+   * commits run shards and then the index, so that a process killed between the two commits is
+   * found by the next open ({@link SqliteLayout.pendingIndexWrites}). A no-op in memory.
+   */
+  markIndexedWrite(runIds: readonly string[]): () => void {
+    if (this.paths === null) return () => {};
+    const dir = join(this.paths.shardsDir, PENDING_INDEX_DIR);
+    if (!this.#pendingDirMade) {
+      mkdirSync(dir, { recursive: true });
+      this.#pendingDirMade = true;
+    }
+    const file = join(dir, `${process.pid}-${markCounter++}.json`);
+    writeFileSync(file, JSON.stringify(runIds));
+    return () => rmSync(file, { force: true });
+  }
+
+  /** Markers left by processes that are gone (killed between a shard commit and the index commit). */
+  pendingIndexWrites(): PendingIndexWrite[] {
+    if (this.paths === null) return [];
+    const dir = join(this.paths.shardsDir, PENDING_INDEX_DIR);
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return [];
+    }
+    const pending: PendingIndexWrite[] = [];
+    for (const name of names) {
+      const pid = Number.parseInt(name, 10);
+      if (!Number.isSafeInteger(pid) || processAlive(pid)) continue;
+      const file = join(dir, name);
+      let runIds: string[] = [];
+      try {
+        const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+        if (Array.isArray(parsed)) runIds = parsed.filter((id): id is string => typeof id === 'string');
+      } catch {
+        // Killed while writing the marker itself: nothing was committed yet.
+      }
+      pending.push({ file, pid, runIds });
+    }
+    return pending;
+  }
+
   async #openShard(runId: string): Promise<SqliteDriver> {
+    await this.assertShardNotLost(runId);
     const path = this.paths === null ? ':memory:' : this.paths.shard(runId);
     const driver = await openInitialized(
       path,
@@ -220,16 +355,7 @@ export class SqliteLayout implements AsyncDisposable {
   shardIds(): string[] {
     if (this.#closed) throw new DisposedError('SQLite layout');
     if (this.paths === null) return [...this.#shards.keys()];
-    let names: string[];
-    try {
-      names = readdirSync(this.paths.shardsDir);
-    } catch {
-      return [];
-    }
-    return names
-      .filter((name) => name.endsWith('.db') && name !== `${INDEX_SHARD_NAME}.db`)
-      .map((name) => name.slice(0, -'.db'.length))
-      .sort();
+    return listShardIds(this.paths.shardsDir);
   }
 
   /** Number of shard files open right now (for tests and diagnostics). */

@@ -170,6 +170,12 @@ export interface EventLogStorage extends StorageLifecycle {
   // Maintenance.
   reindexEvents(options?: MigrationOptions): Promise<void>;
   reindexAssets(options?: MigrationOptions): Promise<void>;
+  /**
+   * Optional: rebuilds what a storage derives from its primary event rows — on run-sharded SQLite,
+   * `index.db`'s event copies, `asset_keys`, indexed tags and check executions from the run shards.
+   * `reindex()` calls it when present.
+   */
+  rebuildIndex?(options?: MigrationOptions): Promise<unknown>;
   hasSecondaryIndex(name: string): Promise<boolean>;
   enableSecondaryIndex(name: string): Promise<void>;
 }

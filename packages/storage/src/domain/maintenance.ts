@@ -28,9 +28,11 @@ export async function optimizeForWebserver(ops: StoragesOps, statementTimeout: n
   await ops.eventLogStorage.optimizeForWebserver(statementTimeout, poolRecycle, maxOverflow);
 }
 
-/** Reindexes events and assets, then runs the optional data migrations of run and schedule storage. */
+/** Rebuilds the event log's derived index (when the storage can), reindexes events and assets, then runs the optional data migrations of run and schedule storage. */
 export async function reindex(ops: StoragesOps, printFn: PrintFn = () => {}): Promise<void> {
   printFn('Checking for reindexing...');
+  // Run-sharded SQLite: index.db rebuilt from the run shards (issue #10), then the data migrations.
+  await ops.eventLogStorage.rebuildIndex?.({ printFn });
   await ops.eventLogStorage.reindexEvents({ printFn });
   await ops.eventLogStorage.reindexAssets({ printFn });
   await ops.runStorage.optimize({ printFn });

@@ -29,6 +29,13 @@ export interface EventLogConnections {
   /** Deletes a run's database (no-op when not run-sharded). */
   dropRun(runId: string): Promise<void>;
   /**
+   * Run-sharded: called before a write that commits run shards and then the index, with the run ids
+   * it writes; returns the function to call once the index committed. The SQLite layout leaves a
+   * small marker file meanwhile, so that a process killed between the two commits leaves a trace,
+   * and the next open repairs those runs' index copies (`repairRunIndex`).
+   */
+  markIndexedWrite?(runIds: readonly string[]): () => void;
+  /**
    * Called first in each transaction that stores events, with the run ids it writes (sorted), e.g.
    * to serialize the writers of a run so that its storage ids commit in id order (Postgres: a
    * transaction-scoped advisory lock per run; see `@inst/storage-postgres`). Not called on SQLite's
@@ -112,9 +119,12 @@ export interface WriteScope {
 
 /**
  * Runs `fn` in one transaction over the databases it writes: the run databases of `runIds` and,
- * when `withIndex`, the index. Sharded, these are nested transactions taken in one global order
- * (shards by run id, then the index), so concurrent writers never wait on each other in a cycle,
- * and an error anywhere rolls every one of them back.
+ * when `withIndex`, the index. Sharded, these are nested transactions: the index first (outermost),
+ * then the shards by run id — one global order, so concurrent writers never wait on each other in
+ * a cycle — and an error anywhere rolls every one of them back. The commits go the other way: every
+ * shard commits before the index (issue #10), so a crash between the two commits can leave a run's
+ * events without their index copies (found and repaired from the shard, see `repairRunIndex`) but
+ * never an index row — a materialization, an asset_keys entry — whose run does not have it.
  */
 export async function inWriteTransaction<T>(
   connections: EventLogConnections,
@@ -126,26 +136,27 @@ export async function inWriteTransaction<T>(
     return connections.index.transaction((tx) => fn({ forRun: () => tx, index: withIndex ? tx : null }));
   }
   const ordered = [...new Set(runIds)].sort();
+  // The shards' databases first, outside any transaction (opening one may read the index).
+  const databases: SqlExecutor[] = [];
+  for (const runId of ordered) databases.push(await connections.forRun(runId));
   const open = new Map<string, SqlExecutor>();
-  const scope: WriteScope = {
-    forRun(runId) {
-      const tx = open.get(runId);
-      if (!tx) throw new InvariantViolationError(`no transaction open on the shard of run ${JSON.stringify(runId)}`);
-      return tx;
-    },
-    index: null,
-  };
-  const step = async (i: number): Promise<T> => {
+  const step = async (i: number, index: SqlExecutor | null): Promise<T> => {
     if (i < ordered.length) {
       const runId = ordered[i]!;
-      const db = await connections.forRun(runId);
-      return db.transaction(async (tx) => {
+      return databases[i]!.transaction(async (tx) => {
         open.set(runId, tx);
-        return step(i + 1);
+        return step(i + 1, index);
       });
     }
-    if (!withIndex) return fn(scope);
-    return connections.index.transaction((tx) => fn({ ...scope, index: tx }));
+    return fn({
+      forRun(runId) {
+        const tx = open.get(runId);
+        if (!tx) throw new InvariantViolationError(`no transaction open on the shard of run ${JSON.stringify(runId)}`);
+        return tx;
+      },
+      index,
+    });
   };
-  return step(0);
+  if (!withIndex) return step(0, null);
+  return connections.index.transaction((tx) => step(0, tx));
 }

@@ -9,3 +9,4 @@ export type { WatchRetryOptions } from './watch.js';
 export { isRetryableWatchError, notifyRunWritten, subscribeToRun, WATCH_RETRY_MAX_MS, WATCH_RETRY_MIN_MS, WATCH_POLL_MAX_MS, WATCH_POLL_MIN_MS, WATCH_PROBE_MAX_MS, WATCH_PROBE_MIN_MS } from './watch.js';
 export type { SqlEventLogStorageOptions } from './context.js';
 export { SqlEventLogStorage } from './sql-event-log-storage.js';
+export type { IndexRebuild, RunIndexRepair } from './index-repair.js';

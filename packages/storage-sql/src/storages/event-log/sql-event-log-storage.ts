@@ -35,6 +35,8 @@ import { EventLogContext, type SqlEventLogStorageOptions } from './context.js';
 import * as partitions from './dynamic-partitions.js';
 import { migrateAssetKeyData, migrateAssetKeysIndexColumns } from './migrations.js';
 import * as queries from './queries.js';
+import * as repair from './index-repair.js';
+import type { IndexRebuild, RunIndexRepair } from './index-repair.js';
 import * as stats from './stats.js';
 import { watchRun, watchStartCursor, type WatchRetryOptions } from './watch.js';
 import * as write from './write.js';
@@ -439,6 +441,28 @@ export class SqlEventLogStorage implements EventLogStorage {
 
   reindexAssets(options: MigrationOptions = {}): Promise<void> {
     return this.#applyDataMigrations(ASSET_DATA_MIGRATIONS, options);
+  }
+
+  /**
+   * Run-sharded: makes the index's copies of one run's asset and run-status events match the run's
+   * shard (see `repairRunIndex`); a no-op on one database.
+   */
+  repairRunIndex(runId: string): Promise<RunIndexRepair> {
+    return repair.repairRunIndex(this.#ctx, runId);
+  }
+
+  /**
+   * Run-sharded: rebuilds the index's event copies, `asset_keys`, indexed tags and check executions
+   * from every run's shard (see `rebuildIndex`), then marks the event-log secondary indexes built.
+   * A no-op on one database, where there is nothing to rebuild from.
+   */
+  async rebuildIndex(options: MigrationOptions = {}): Promise<IndexRebuild> {
+    if (!this.isRunSharded) return { runs: 0, events: 0 };
+    options.printFn?.('Rebuilding the event log index from the run shards...');
+    const result = await repair.rebuildIndex(this.#ctx);
+    for (const [name] of [...EVENT_LOG_DATA_MIGRATIONS, ...ASSET_DATA_MIGRATIONS]) await this.#ctx.markSecondaryIndexBuilt(name);
+    options.printFn?.(`Rebuilt the event log index: ${result.events} events from ${result.runs} runs`);
+    return result;
   }
 
   hasSecondaryIndex(name: string): Promise<boolean> {

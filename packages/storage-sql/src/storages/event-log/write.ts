@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '@inst/errors';
 import { ASSET_CHECK_EVENTS, ASSET_EVENTS, DagsterEventType, EVENT_TYPE_TO_PIPELINE_RUN_STATUS, EventLogEntry } from '@inst/types';
 import { storeAssetEvents, storeAssetEventTags } from './assets.js';
+import { storageFailureReason } from '../../errors.js';
 import { storeAssetCheckEvent } from './checks.js';
 import { freeConcurrencySlots } from './concurrency.js';
 import type { EventLogContext } from './context.js';
@@ -56,6 +57,8 @@ export async function storeEvents(ctx: EventLogContext, entries: readonly EventL
   }
 
   const beforeStore = connections.beforeStore?.bind(connections);
+  // Shards commit before the index: until the index has committed too, a marker says which runs to repair after a crash.
+  const clearMark = sharded && withIndex ? connections.markIndexedWrite?.(runIds) : undefined;
   await ctx.write(runIds, withIndex, async (scope) => {
     if (beforeStore && !sharded) await beforeStore(scope.forRun(runIds[0]!), [...runIds].sort());
     // Each run's rows, in input order, into its database.
@@ -92,6 +95,8 @@ export async function storeEvents(ctx: EventLogContext, entries: readonly EventL
       if (roles[i]!.check) await storeAssetCheckEvent(index, schema, entries[i]!, sharded ? null : runStorageIds[i]!);
     }
   });
+  // Kept when the write failed: a shard may have committed without the index; the next open checks.
+  clearMark?.();
   ctx.notifyWritten(runIds);
 }
 
@@ -101,7 +106,11 @@ export async function storeEvents(ctx: EventLogContext, entries: readonly EventL
  */
 export async function deleteEvents(ctx: EventLogContext, runId: string): Promise<void> {
   const schema = await ctx.schema();
-  const exists = await ctx.connections.readRun(runId);
+  // A run whose shard file was lost can still be deleted: its index rows go.
+  const exists = await ctx.connections.readRun(runId).catch((error: unknown) => {
+    if (storageFailureReason(error) === 'file-missing') return null;
+    throw error;
+  });
   const runIds = exists && ctx.isRunSharded ? [runId] : [];
   await ctx.write(runIds, true, async (scope) => {
     const index = scope.index!;
@@ -138,7 +147,6 @@ const WIPED_TABLES = [
 
 /** Clears the event log: every run database goes (run-sharded), and the index tables are emptied. */
 export async function wipe(ctx: EventLogContext): Promise<void> {
-  if (ctx.isRunSharded) for (const runId of await ctx.connections.runIds()) await ctx.connections.dropRun(runId);
   const schema = await ctx.schema();
   const present: Record<(typeof WIPED_TABLES)[number], boolean> = {
     event_logs: true,
@@ -150,8 +158,10 @@ export async function wipe(ctx: EventLogContext): Promise<void> {
     pending_steps: schema.concurrencySlots,
     asset_check_executions: schema.assetCheckExecutions,
   };
+  // The index first, then the shards: an index row never outlives its run's shard.
   await ctx.index.transaction(async (tx) => {
     for (const table of WIPED_TABLES) if (present[table]) await tx.run(`DELETE FROM ${table}`);
   });
+  if (ctx.isRunSharded) for (const runId of await ctx.connections.runIds()) await ctx.connections.dropRun(runId);
 }
 
