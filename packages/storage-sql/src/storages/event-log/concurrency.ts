@@ -22,11 +22,6 @@ import { placeholders } from './rows.js';
 /** Dagster's `get_max_concurrency_limit_value`. */
 export const MAX_CONCURRENCY_LIMIT = 1000;
 
-/** Row locking for the claim of a free slot (Postgres only; SQLite transactions are serialised). */
-function skipLocked(tx: SqlExecutor): string {
-  return tx.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
-}
-
 function forUpdate(tx: SqlExecutor): string {
   return tx.dialect === 'postgres' ? ' FOR UPDATE' : '';
 }
@@ -259,11 +254,19 @@ function timestampDate(value: string | Date): Date {
   return new Date(fromSqlTimestamp(value) * 1000);
 }
 
-async function claimStatus(tx: SqlExecutor, concurrencyKey: string, runId: string, stepKey: string): Promise<ConcurrencyClaimStatus> {
-  const pending = await tx.get<{ assigned_timestamp: string | null; priority: number | null; create_timestamp: string | null }>(
-    'SELECT assigned_timestamp, priority, create_timestamp FROM pending_steps WHERE run_id = ? AND step_key = ? AND concurrency_key = ?',
-    [runId, stepKey, concurrencyKey],
-  );
+interface PendingClaimRow {
+  assigned_timestamp: string | null;
+  priority: number | null;
+  create_timestamp: string | null;
+  claimed: number | bigint;
+}
+
+/** The step's pending row and whether it holds a slot, in one statement. */
+const CLAIM_STATUS_SQL = `SELECT p.assigned_timestamp, p.priority, p.create_timestamp,
+    (SELECT COUNT(*) FROM concurrency_slots s WHERE s.concurrency_key = p.concurrency_key AND s.run_id = p.run_id AND s.step_key = p.step_key) AS claimed
+  FROM pending_steps p WHERE p.run_id = ? AND p.step_key = ? AND p.concurrency_key = ?`;
+
+function statusOf(concurrencyKey: string, pending: PendingClaimRow | undefined): ConcurrencyClaimStatus {
   if (!pending) return new ConcurrencyClaimStatus({ concurrencyKey, slotStatus: ConcurrencySlotStatus.BLOCKED });
   const common = {
     concurrencyKey,
@@ -271,25 +274,30 @@ async function claimStatus(tx: SqlExecutor, concurrencyKey: string, runId: strin
     enqueuedTimestamp: pending.create_timestamp ? timestampDate(pending.create_timestamp) : null,
   };
   if (!pending.assigned_timestamp) return new ConcurrencyClaimStatus({ ...common, slotStatus: ConcurrencySlotStatus.BLOCKED });
-  const claimed = await count(tx, 'SELECT COUNT(*) AS n FROM concurrency_slots WHERE concurrency_key = ? AND run_id = ? AND step_key = ?', [
-    concurrencyKey,
-    runId,
-    stepKey,
-  ]);
   return new ConcurrencyClaimStatus({
     ...common,
     assignedTimestamp: timestampDate(pending.assigned_timestamp),
-    slotStatus: claimed > 0 ? ConcurrencySlotStatus.CLAIMED : ConcurrencySlotStatus.BLOCKED,
+    slotStatus: Number(pending.claimed) > 0 ? ConcurrencySlotStatus.CLAIMED : ConcurrencySlotStatus.BLOCKED,
   });
 }
 
+async function claimStatus(tx: SqlExecutor, concurrencyKey: string, runId: string, stepKey: string): Promise<ConcurrencyClaimStatus> {
+  return statusOf(concurrencyKey, await tx.get<PendingClaimRow>(CLAIM_STATUS_SQL, [runId, stepKey, concurrencyKey]));
+}
+
 export async function checkConcurrencyClaim(ctx: EventLogContext, concurrencyKey: string, runId: string, stepKey: string): Promise<ConcurrencyClaimStatus> {
-  return ctx.index.transaction((tx) => claimStatus(tx, concurrencyKey, runId, stepKey), { readOnly: true });
+  // One statement reads one snapshot: no transaction needed.
+  return claimStatus(ctx.index, concurrencyKey, runId, stepKey);
 }
 
 /**
  * Queues the step (assigned at once when a slot is unassigned), then, once it is assigned, takes a
  * free slot row — the rows acting as a semaphore should the assignment have raced.
+ *
+ * A step that is already queued and still waits for its assignment (what most calls of a polling
+ * claimer find), or already holds its slot, is answered by one read outside any transaction; only
+ * a new or newly assigned claim opens one (issue #10: claims fast enough that a loaded machine
+ * keeps up with a hundred claimers).
  */
 export async function claimConcurrencySlot(
   ctx: EventLogContext,
@@ -298,31 +306,38 @@ export async function claimConcurrencySlot(
   stepKey: string,
   priority?: number,
 ): Promise<ConcurrencyClaimStatus> {
+  const known = await ctx.index.get<PendingClaimRow>(CLAIM_STATUS_SQL, [runId, stepKey, concurrencyKey]);
+  if (known && (!known.assigned_timestamp || Number(known.claimed) > 0)) return statusOf(concurrencyKey, known);
   return ctx.index.transaction(async (tx) => {
-    const queued = await count(tx, 'SELECT COUNT(*) AS n FROM pending_steps WHERE concurrency_key = ? AND run_id = ? AND step_key = ?', [
-      concurrencyKey,
-      runId,
-      stepKey,
-    ]);
-    if (queued === 0) {
-      const assigned = await count(tx, 'SELECT COUNT(*) AS n FROM pending_steps WHERE concurrency_key = ? AND assigned_timestamp IS NOT NULL', [concurrencyKey]);
-      const slots = await count(tx, 'SELECT COUNT(*) AS n FROM concurrency_slots WHERE concurrency_key = ? AND deleted = ?', [concurrencyKey, false]);
+    let pending = known ? await tx.get<PendingClaimRow>(CLAIM_STATUS_SQL, [runId, stepKey, concurrencyKey]) : undefined;
+    if (!pending) {
+      const counts = await tx.get<{ assigned: number | bigint; slots: number | bigint }>(
+        `SELECT (SELECT COUNT(*) FROM pending_steps WHERE concurrency_key = ? AND assigned_timestamp IS NOT NULL) AS assigned,
+                (SELECT COUNT(*) FROM concurrency_slots WHERE concurrency_key = ? AND deleted = ?) AS slots`,
+        [concurrencyKey, concurrencyKey, false],
+      );
       const at = now();
       await tx.run(
         `INSERT INTO pending_steps (run_id, step_key, concurrency_key, priority, assigned_timestamp, create_timestamp) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING`,
-        [runId, stepKey, concurrencyKey, priority || 0, slots > assigned ? at : null, at],
+        [runId, stepKey, concurrencyKey, priority || 0, Number(counts?.slots ?? 0) > Number(counts?.assigned ?? 0) ? at : null, at],
       );
+      pending = await tx.get<PendingClaimRow>(CLAIM_STATUS_SQL, [runId, stepKey, concurrencyKey]);
     }
-    const status = await claimStatus(tx, concurrencyKey, runId, stepKey);
+    const status = statusOf(concurrencyKey, pending);
     if (status.isClaimed || !status.isAssigned) return status;
-    const free = await tx.get<{ id: number | bigint }>(
-      `SELECT id FROM concurrency_slots WHERE concurrency_key = ? AND step_key IS NULL AND deleted = ? LIMIT 1${skipLocked(tx)}`,
-      [concurrencyKey, false],
+    // Take a free slot in the same statement that finds it (Postgres: skipping rows other claimers have locked).
+    const taken = await tx.get<{ id: number | bigint }>(
+      tx.dialect === 'postgres'
+        ? `UPDATE concurrency_slots SET run_id = ?, step_key = ? WHERE id = (
+             SELECT id FROM concurrency_slots WHERE concurrency_key = ? AND step_key IS NULL AND deleted = ? LIMIT 1 FOR UPDATE SKIP LOCKED
+           ) RETURNING id`
+        : `UPDATE concurrency_slots SET run_id = ?, step_key = ? WHERE id = (
+             SELECT id FROM concurrency_slots WHERE concurrency_key = ? AND step_key IS NULL AND deleted = ? LIMIT 1
+           ) RETURNING id`,
+      [runId, stepKey, concurrencyKey, false],
     );
-    if (!free) return status.withSlotStatus(ConcurrencySlotStatus.BLOCKED);
-    const taken = await tx.run('UPDATE concurrency_slots SET run_id = ?, step_key = ? WHERE id = ?', [runId, stepKey, free.id]);
-    return status.withSlotStatus(taken.changes > 0 ? ConcurrencySlotStatus.CLAIMED : ConcurrencySlotStatus.BLOCKED);
+    return status.withSlotStatus(taken ? ConcurrencySlotStatus.CLAIMED : ConcurrencySlotStatus.BLOCKED);
   });
 }
 
