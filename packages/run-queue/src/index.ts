@@ -16,6 +16,7 @@ export {
   type RunQueueIterationOptions,
   type RunQueueIterationResult,
 } from './run-queue';
+export { PoolConcurrencyCounter, startedRunAllottedSeconds, type PoolConcurrencyStorage, type PoolGranularity } from './pool-concurrency';
 export { TagConcurrencyLimitsCounter, prioritySort, runPriority, type TagConcurrencyLimit, type Tagged } from './tag-concurrency';
 export {
   runMonitoringIteration,

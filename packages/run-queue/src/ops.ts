@@ -15,6 +15,7 @@ import type {
   RunRecord,
   RunsFilter,
 } from '@inst/types';
+import type { PoolConcurrencyStorage } from './pool-concurrency';
 import type { LockableInstance } from './queue-lock';
 
 /** The event log reads the retry daemon makes (Dagster's `EventLogStorage`). */
@@ -31,6 +32,8 @@ export interface DaemonCursorStorage {
 
 /** Everything the queue needs of an instance. */
 export interface RunQueueInstance extends LockableInstance {
+  /** Pool slots (for `block_op_concurrency_limited_runs`) and, for retries, the event log reads. */
+  readonly eventLogStorage: RunQueueEventLogStorage & PoolConcurrencyStorage;
   readonly runCoordinator: RunCoordinator;
   readonly runLauncher: RunLauncher;
   getConcurrencyConfig(): ConcurrencyConfig;
@@ -61,7 +64,6 @@ export interface RunRetriesInstance extends RunQueueInstance {
   readonly runRetriesEnabled: boolean;
   readonly runRetriesMaxRetries: number;
   readonly runRetriesRetryOnAssetOrOpFailure: boolean;
-  readonly eventLogStorage: RunQueueEventLogStorage;
   readonly daemonCursorStorage: DaemonCursorStorage;
   getRunGroup(runId: string): Promise<[string, DagsterRun[]] | null | undefined>;
   addRunTags(runId: string, newTags: Readonly<Record<string, string>>): Promise<unknown>;

@@ -23,6 +23,7 @@ import {
 } from '@inst/types';
 import type { RunQueueInstance } from './ops';
 import { queueLockFor, type QueueLock } from './queue-lock';
+import { PoolConcurrencyCounter } from './pool-concurrency';
 import { prioritySort, TagConcurrencyLimitsCounter } from './tag-concurrency';
 
 /** Dagster's page size for reading the queue. */
@@ -89,10 +90,12 @@ export async function getRunsToDequeue(
   instance: RunQueueInstance,
   options: { now?: () => number; pageSize?: number; logger?: QueueLogger } = {},
 ): Promise<DagsterRun[]> {
+  const concurrency = instance.getConcurrencyConfig();
   const config = runQueueConfigOf(instance);
   const now = options.now ?? (() => Date.now() / 1000);
   const pageSize = options.pageSize ?? QUEUE_PAGE_SIZE;
-  const inProgress = await instance.getRuns(new RunsFilter({ statuses: [...IN_PROGRESS_RUN_STATUSES] }));
+  const inProgressRecords = await instance.getRunRecords(new RunsFilter({ statuses: [...IN_PROGRESS_RUN_STATUSES] }));
+  const inProgress = inProgressRecords.map((record) => record.dagsterRun);
   let maxRunsToLaunch = Number.POSITIVE_INFINITY;
   if (config.maxConcurrentRuns !== -1) {
     maxRunsToLaunch = config.maxConcurrentRuns - inProgress.length;
@@ -110,11 +113,30 @@ export async function getRunsToDequeue(
     const page = await instance.getRuns(new RunsFilter({ statuses: [DagsterRunStatus.QUEUED] }), cursor, pageSize, undefined, true);
     batch = prioritySort([...batch, ...page]);
     const tags = new TagConcurrencyLimitsCounter(config.tagConcurrencyLimits, inProgress);
+    let pools: PoolConcurrencyCounter | undefined;
+    if (config.shouldBlockOpConcurrencyLimitedRuns) {
+      try {
+        pools = await PoolConcurrencyCounter.create(instance.eventLogStorage, batch, inProgressRecords, {
+          granularity: concurrency.poolConfig.poolGranularity,
+          slotBuffer: config.opConcurrencySlotBuffer,
+          now: now(),
+        });
+      } catch (error) {
+        // As Dagster: without the counter, no run is held back for pool slots.
+        options.logger?.error?.(`Failed to initialize op concurrency counter: ${String(error)}`);
+        pools = undefined;
+      }
+    }
     const kept: DagsterRun[] = [];
     for (const run of batch) {
       if (tags.isBlocked(run)) continue;
-      // Counted before the location check, as Dagster does.
+      // Counted before the pool and location checks, as Dagster does.
       tags.update(run);
+      if (pools?.isBlocked(run)) {
+        options.logger?.info?.(`Run ${run.runId} is blocked by global concurrency limits: ${JSON.stringify(pools.debugInfo(run))}`);
+        continue;
+      }
+      pools?.update(run);
       const location = locationOf(run);
       if (location !== undefined && paused.has(location)) continue;
       kept.push(run);

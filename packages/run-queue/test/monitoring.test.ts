@@ -1,5 +1,6 @@
 import { NoOpRunLauncher, WorkerStatus, type CheckRunHealthResult } from '@inst/run-launcher';
 import { DagsterEvent, DagsterEventType, DagsterRunStatus } from '@inst/types';
+import { Instance } from '@inst/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runMonitoringIteration, runQueueIteration } from '../src/index';
 import { BACKENDS, clock, submitRun, testHome, type TestHome } from './support';
@@ -82,7 +83,15 @@ describe.each(BACKENDS)('run monitoring on %s', (backend) => {
   });
 
   it('resumes a run whose worker died up to max_resume_run_attempts, then fails it', async () => {
-    home = await testHome(backend, { run_monitoring: { ...MONITORING.run_monitoring, max_resume_run_attempts: 2 } });
+    // The recording launcher cannot resume runs, so the config keeps max_resume_run_attempts at 0 (the instance
+    // refuses otherwise); a subclass raises it, as products subclassing the instance do — monitoring reads the
+    // instance's member, so the override is seen. The launcher gets a health check and a resume that record calls.
+    class ResumingInstance extends Instance {
+      override get runMonitoringMaxResumeRunAttempts(): number {
+        return 2;
+      }
+    }
+    home = await testHome(backend, MONITORING, ResumingInstance);
     const { instance } = home;
     const launcher = instance.runLauncher as NoOpRunLauncher;
     const resumed: number[] = [];

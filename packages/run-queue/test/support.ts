@@ -49,7 +49,7 @@ export interface TestHome {
 }
 
 /** A home whose dagster.yaml holds `config`, plus the storage of the backend and the recording no-op launcher. */
-export async function testHome(backend: Backend, config: Record<string, unknown> = {}): Promise<TestHome> {
+export async function testHome(backend: Backend, config: Record<string, unknown> = {}, instanceClass: typeof Instance = Instance): Promise<TestHome> {
   const home = mkdtempSync(join(tmpdir(), 'inst-run-queue-'));
   const scratch = backend === 'postgres' ? await createScratchDatabase('inst_run_queue') : undefined;
   const yaml = {
@@ -60,7 +60,7 @@ export async function testHome(backend: Backend, config: Record<string, unknown>
   writeFileSync(join(home, 'dagster.yaml'), stringify(yaml));
   const opened: Instance[] = [];
   const open = async () => {
-    const instance = await Instance.fromConfig(home);
+    const instance = await instanceClass.fromConfig(home);
     opened.push(instance);
     return instance;
   };
@@ -176,7 +176,7 @@ export async function waitFor(check: () => Promise<boolean> | boolean, what: str
 
 const JOB_SNAPSHOT = new JobSnapshot({ name: 'job', description: null, tags: {}, modeDefSnaps: [], lineageSnapshot: null, graphDefName: 'job' });
 
-function planStep(key: string): ExecutionStepSnap {
+function planStep(key: string, tags: Record<string, string> | null = null): ExecutionStepSnap {
   return new ExecutionStepSnap({
     key,
     inputs: [],
@@ -190,15 +190,15 @@ function planStep(key: string): ExecutionStepSnap {
     nodeHandleId: key,
     kind: StepKind.COMPUTE,
     metadataItems: [],
-    tags: null,
+    tags,
     stepHandle: null,
   });
 }
 
 /** Creates a run with a one-step job and plan snapshot (what a retry re-executes), submits it. */
-export async function submitRunWithPlan(instance: Instance, tags: Record<string, string> = {}): Promise<DagsterRun> {
+export async function submitRunWithPlan(instance: Instance, tags: Record<string, string> = {}, stepTags: Record<string, string> | null = null): Promise<DagsterRun> {
   const executionPlanSnapshot = new ExecutionPlanSnapshot({
-    steps: [planStep('only_step')],
+    steps: [planStep('only_step', stepTags)],
     artifactsPersisted: true,
     jobSnapshotId: createJobSnapshotId(JOB_SNAPSHOT),
     stepKeysToExecute: ['only_step'],
