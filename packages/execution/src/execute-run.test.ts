@@ -63,6 +63,7 @@ describe('executeRun', () => {
     expect(run.status).toBe(DagsterRunStatus.SUCCESS);
     expect(instance.types('r1')).toEqual([
       'PIPELINE_START',
+      'ENGINE_EVENT',
       'STEP_START',
       'STEP_OUTPUT',
       'HANDLED_OUTPUT',
@@ -74,9 +75,13 @@ describe('executeRun', () => {
       'ASSET_MATERIALIZATION',
       'HANDLED_OUTPUT',
       'STEP_SUCCESS',
+      'ENGINE_EVENT',
       'PIPELINE_SUCCESS',
     ]);
     const timeline = instance.timeline('r1');
+    expect(timeline[1]).toEqual(['ENGINE_EVENT', null, `Executing steps in process (pid: ${process.pid})`]);
+    expect(instance.entries[1]!.dagsterEvent!.engineEventData.metadata).toMatchObject({ pid: { text: String(process.pid) }, step_keys: { text: "['extract', 'load']" } });
+    expect(timeline.at(-2)?.[2]).toMatch(/^Finished steps in process \(pid: \d+\) in \d/);
     expect(timeline).toContainEqual(['LOADED_INPUT', 'load', 'Loaded input "rows" using input manager "io_manager", from output "result" of step "extract"']);
     expect(timeline).toContainEqual(['STEP_INPUT', 'load', 'Got input "rows" of type "Any". (Type check passed).']);
     expect(timeline).toContainEqual(['HANDLED_OUTPUT', 'extract', 'Handled output "result" using IO manager "io_manager"']);

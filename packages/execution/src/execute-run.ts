@@ -265,6 +265,11 @@ class RunExecution {
   }
 
   async execute(): Promise<RunResult> {
+    // Dagster's in-process executor brackets the steps with two engine events naming the process.
+    const stepKeys = [...this.#toExecute];
+    const inProcess = () => new EngineEventData({ metadata: { pid: String(process.pid), step_keys: pyStrList(stepKeys) } });
+    await this.writer.event(this.#events.job(DagsterEventType.ENGINE_EVENT, `Executing steps in process (pid: ${process.pid})`, inProcess()));
+    const started = performance.now();
     const runCapture = await this.#openCapture([]);
     try {
       await runWithCapture(runCapture, () => this.#loop());
@@ -272,6 +277,9 @@ class RunExecution {
       await this.#claims.releasePending();
       await this.#closeCapture(runCapture, null);
     }
+    await this.writer.event(
+      this.#events.job(DagsterEventType.ENGINE_EVENT, `Finished steps in process (pid: ${process.pid}) in ${formatDuration(performance.now() - started)}`, inProcess()),
+    );
     return { failedSteps: this.failedSteps, firstFailure: this.firstFailure, canceled: this.#signal.aborted };
   }
 

@@ -55,6 +55,7 @@ describe('executing a run in process', () => {
     expect(timeline.map(([type]) => type)).toEqual([
       'PIPELINE_STARTING',
       'PIPELINE_START',
+      'ENGINE_EVENT',
       'STEP_START',
       'LOG',
       'STEP_OUTPUT',
@@ -65,16 +66,18 @@ describe('executing a run in process', () => {
       'STEP_INPUT',
       'ASSET_MATERIALIZATION',
       'STEP_SUCCESS',
+      'ENGINE_EVENT',
       'PIPELINE_SUCCESS',
     ]);
     expect(timeline[1]).toEqual(['PIPELINE_START', 'Started execution of run for "etl".']);
-    expect(timeline[2]).toEqual(['STEP_START', 'Started execution of step "extract".']);
-    expect(timeline[3]).toEqual(['LOG', 'extracting with {"limit":3}']);
-    expect(timeline[4]).toEqual(['STEP_OUTPUT', 'Yielded output "result" of type "Any". (Type check passed).']);
-    expect(timeline[6]?.[1]).toMatch(/^Finished execution of step "extract" in \d+(\.\d+)?(ms|s)\.$/);
-    expect(timeline[8]).toEqual(['LOADED_INPUT', 'Loaded input "extract" using input manager "io_manager", from output "result" of step "extract"']);
-    expect(timeline[10]).toEqual(['ASSET_MATERIALIZATION', 'Materialized value warehouse numbers.']);
-    expect(timeline[12]).toEqual(['PIPELINE_SUCCESS', 'Finished execution of run for "etl".']);
+    expect(timeline[2]).toEqual(['ENGINE_EVENT', `Executing steps in process (pid: ${process.pid})`]);
+    expect(timeline[3]).toEqual(['STEP_START', 'Started execution of step "extract".']);
+    expect(timeline[4]).toEqual(['LOG', 'extracting with {"limit":3}']);
+    expect(timeline[5]).toEqual(['STEP_OUTPUT', 'Yielded output "result" of type "Any". (Type check passed).']);
+    expect(timeline[7]?.[1]).toMatch(/^Finished execution of step "extract" in \d+(\.\d+)?(ms|s)\.$/);
+    expect(timeline[9]).toEqual(['LOADED_INPUT', 'Loaded input "extract" using input manager "io_manager", from output "result" of step "extract"']);
+    expect(timeline[11]).toEqual(['ASSET_MATERIALIZATION', 'Materialized value warehouse numbers.']);
+    expect(timeline[14]).toEqual(['PIPELINE_SUCCESS', 'Finished execution of run for "etl".']);
   });
 
   it('writes user logs as plain entries and step events at DEBUG with the step handle', async () => {
@@ -188,7 +191,7 @@ describe('executing a run in process', () => {
     expect(data.failureReason).toBe(RunFailureReason.RUN_EXCEPTION);
     expect(data.error?.message).toBe('Error: disk full\n');
     // Nothing after the failed write was stored.
-    expect(instance.timeline('r4').map(([type]) => type)).toEqual(['PIPELINE_STARTING', 'PIPELINE_START', 'STEP_START', 'PIPELINE_FAILURE']);
+    expect(instance.timeline('r4').map(([type]) => type)).toEqual(['PIPELINE_STARTING', 'PIPELINE_START', 'ENGINE_EVENT', 'STEP_START', 'PIPELINE_FAILURE']);
   });
 
   it('refuses to execute a run that was canceled before it started', async () => {

@@ -96,8 +96,8 @@ async function example() {
   const run = await instance.submitRun('run-1');
   console.log(run.status); // SUCCESS: NOT_STARTED → STARTING → STARTED → SUCCESS, moved by the stored events
   console.log(instance.eventLog.map((entry) => entry.dagsterEventType ?? 'log'));
-  // PIPELINE_STARTING, PIPELINE_START, STEP_START, log, STEP_OUTPUT, HANDLED_OUTPUT, STEP_SUCCESS,
-  // STEP_START, LOADED_INPUT, STEP_INPUT, ASSET_MATERIALIZATION, STEP_SUCCESS, PIPELINE_SUCCESS
+  // PIPELINE_STARTING, PIPELINE_START, ENGINE_EVENT, STEP_START, log, STEP_OUTPUT, HANDLED_OUTPUT, STEP_SUCCESS,
+  // STEP_START, LOADED_INPUT, STEP_INPUT, ASSET_MATERIALIZATION, STEP_SUCCESS, ENGINE_EVENT, PIPELINE_SUCCESS
   return instance;
 }
 // --- README example end
@@ -117,6 +117,7 @@ it('runs the README example', async () => {
     [
       'PIPELINE_STARTING',
       'PIPELINE_START',
+      'ENGINE_EVENT',
       'STEP_START',
       'log',
       'STEP_OUTPUT',
@@ -127,6 +128,7 @@ it('runs the README example', async () => {
       'STEP_INPUT',
       'ASSET_MATERIALIZATION',
       'STEP_SUCCESS',
+      'ENGINE_EVENT',
       'PIPELINE_SUCCESS',
     ],
   ]);
