@@ -6,6 +6,7 @@ import { registerDefaultDaemons, type DaemonDefinition } from './host';
 import { runMonitoringDaemon, runQueueDaemon, runRetriesDaemon } from './run-queue-daemons';
 import { schedulerDaemon } from './scheduler';
 import { sensorDaemon } from './sensors';
+import { backfillDaemon } from './backfills';
 
 /** Options of {@link defaultDaemonsFor}. */
 export interface DefaultDaemonsOptions {
@@ -18,6 +19,7 @@ export interface DefaultDaemonsOptions {
 const BUILTINS: Readonly<Record<string, (instance: Instance) => DaemonDefinition>> = {
   SCHEDULER: () => schedulerDaemon(),
   SENSOR: () => sensorDaemon(),
+  BACKFILL: () => backfillDaemon(),
   QUEUED_RUN_COORDINATOR: (instance) => runQueueDaemon(instance),
   MONITORING: (instance) => runMonitoringDaemon(instance),
   EVENT_LOG_CONSUMER: () => runRetriesDaemon(),

@@ -23,6 +23,7 @@ import {
   TickStatus,
   type DagsterRun,
 } from '@inst/types';
+import { SimulatedCrashError } from './crash';
 import type { DaemonContext, DaemonDefinition } from './host';
 import { createRunForRequest, loadLocations, remoteSensors, requestTags, type RemoteSensor, type RunCreator } from './locations';
 import { finishTick } from './scheduler';
@@ -46,13 +47,8 @@ export interface DagsterRunReactionLike {
 /** Crash points for failure-recovery tests. */
 export type SensorCrashPoint = 'TICK_CREATED' | 'TICK_HELD' | 'RUN_CREATED' | 'RUN_SUBMITTED';
 
-/** Thrown by a test's crash hook: stands for the process dying there, so nothing catches it. */
-export class SimulatedCrashError extends Error {
-  constructor(point: string) {
-    super(`simulated crash at ${point}`);
-    this.name = 'SimulatedCrashError';
-  }
-}
+
+export { SimulatedCrashError };
 
 /** Options of {@link executeSensorIteration}. */
 export interface SensorOptions {
@@ -192,7 +188,7 @@ async function processSensorTick(ctx: DaemonContext, sensor: RemoteSensor, state
   const now = ctx.now();
   const original = sensorData(state);
   // mark_sensor_state_for_tick
-  let current = state.withData(withData(original, { lastTickStartTimestamp: now, lastTickSuccessTimestamp: null, minInterval: sensor.minIntervalSeconds || 30 }));
+  const current = state.withData(withData(original, { lastTickStartTimestamp: now, lastTickSuccessTimestamp: null, minInterval: sensor.minIntervalSeconds || 30 }));
   await instance.updateInstigatorState(current);
 
   const originId = sensor.origin.getId();

@@ -59,6 +59,8 @@ export interface JobSnapshotEntryLike {
   jobSnapshot?: unknown;
   /** Whether the job is partitioned. */
   partitioned?: boolean;
+  /** The job's backfill policy (asset jobs): runs cover up to `maxPartitionsPerRun` partitions (null: all in one). */
+  backfillPolicy?: { maxPartitionsPerRun?: number | null } | null;
 }
 
 /** What a code location's snapshot lists. */
