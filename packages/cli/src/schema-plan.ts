@@ -10,6 +10,7 @@ import {
   type SchemaMetadata,
   type SchemaState,
   type SqlExecutor,
+  upgradeSchema,
 } from '@inst/storage-sql';
 import { INDEX_SHARD_NAME, sqliteLayoutPaths, SqliteDriver } from '@inst/storage-sqlite';
 
@@ -74,6 +75,27 @@ function sqliteHome(instance: Instance, home: string): string | null {
   }
 }
 
+/** The event-log shard files of a SQLite home (not the index shard). */
+function shardFiles(shardsDir: string): string[] {
+  return existsSync(shardsDir) ? readdirSync(shardsDir).filter((f) => f.endsWith('.db') && f !== `${INDEX_SHARD_NAME}.db`).sort() : [];
+}
+
+/**
+ * Upgrades the run shards of a SQLite home one file at a time (what the event-log storage's upgrade does for
+ * each shard), yielding to the event loop between files so that Ctrl-C is seen; stops at a file boundary when
+ * `signal` aborts. Postgres and in-memory instances have no shards: nothing to do.
+ */
+export async function upgradeSqliteShards(instance: Instance, home: string, log: (message: string) => void, signal: AbortSignal): Promise<void> {
+  const sqlite = sqliteHome(instance, home);
+  if (sqlite === null) return;
+  const { shardsDir } = sqliteLayoutPaths(sqlite);
+  for (const file of shardFiles(shardsDir)) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (signal.aborted) log('interrupted');
+    await withSqlite(join(shardsDir, file), (db) => upgradeSchema(db, EVENT_LOG_METADATA, { log }));
+  }
+}
+
 /** Reads (never writes) the schema state of every database of an instance. */
 export async function migrationPlan(instance: Instance, home: string): Promise<MigrationPlan> {
   const databases: DatabasePlan[] = [];
@@ -99,8 +121,7 @@ export async function migrationPlan(instance: Instance, home: string): Promise<M
     }
     // Run shards: grouped by identical plans, so a home with thousands of runs prints a few lines.
     const groups = new Map<string, { plan: DatabasePlan; count: number }>();
-    const shards = existsSync(paths.shardsDir) ? readdirSync(paths.shardsDir).filter((f) => f.endsWith('.db') && f !== `${INDEX_SHARD_NAME}.db`) : [];
-    for (const file of shards.sort()) {
+    for (const file of shardFiles(paths.shardsDir)) {
       const state = await withSqlite(join(paths.shardsDir, file), (db) => getSchemaState(db, EVENT_LOG_METADATA));
       const plan = planOf(relative(sqlite, join(paths.shardsDir, file)), state);
       const key = JSON.stringify({ ...plan, database: '' });

@@ -6,7 +6,7 @@ import { stringify as toYaml } from 'yaml';
 import { CliFailure, InterruptedError, nonNegativeInt, UsageError, type CommandContext } from '../context';
 import { createProgress } from '../progress';
 import { example, type Act } from '../program';
-import { formatPlan, migrationPlan } from '../schema-plan';
+import { formatPlan, migrationPlan, upgradeSqliteShards } from '../schema-plan';
 
 function configFile(home: string): string | null {
   for (const name of ['inst.yaml', 'dagster.yaml']) if (existsSync(join(home, name))) return join(home, name);
@@ -86,14 +86,18 @@ async function migrate(ctx: CommandContext, options: { dryRun?: boolean }): Prom
   ctx.checkInterrupted('the migration');
   const applied: string[] = [];
   const progress = createProgress(ctx.io, 'migrate', before.totalSteps > 0 ? before.totalSteps : undefined);
+  const log = (message: string) => {
+    applied.push(message);
+    if (/^[0-9a-f]{12}: /.test(message)) progress.tick(message);
+    else progress.log(message);
+    // Called after each step's transaction commits: stopping here leaves every database at a revision.
+    if (ctx.signal.aborted) throw new InterruptedError('interrupted');
+  };
   try {
-    await instance.upgrade((message: string) => {
-      applied.push(message);
-      if (/^[0-9a-f]{12}: /.test(message)) progress.tick(message);
-      else progress.log(message);
-      // Called after each step's transaction commits: stopping here leaves every database at a revision.
-      if (ctx.signal.aborted) throw new InterruptedError('interrupted');
-    });
+    // SQLite run shards first, one file at a time, giving Ctrl-C a chance between files (the synchronous SQLite
+    // driver never lets a signal in during a storage's own upgrade loop); then the storages' own upgrade.
+    await upgradeSqliteShards(instance, home, log, ctx.signal);
+    await instance.upgrade(log);
   } catch (error) {
     progress.stop();
     if (ctx.signal.aborted) {
