@@ -14,7 +14,7 @@ describe('the README main job', () => {
       expect(results[0]!.stepsSucceeded).toBe(2);
       expect(results[1]!.stepsFailed).toBe(1);
       for (const r of results) expect(r.streamed).toBeGreaterThan(5);
-      expect(lines.some((l) => l.includes('STEP_FAILURE [load]'))).toBe(true);
+      expect(lines.some((l) => l.includes('STEP_FAILURE [warehouse__squares]'))).toBe(true);
       expect(lines.at(-1)).toContain('2 runs in');
       // Dagster's on-disk layout.
       expect(existsSync(join(home, 'history', 'runs.db'))).toBe(true);

@@ -1,30 +1,25 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Instance } from '@inst/core';
+import { buildAssetJob, defineAsset, Output } from '@inst/definitions';
 import type { InProcessRunLauncher } from '@inst/run-launcher';
-import { defineJob } from '@inst/run-launcher';
 import { DagsterEventType } from '@inst/types';
 
-/** A small job: extract some numbers, then load them and report an asset materialization. */
-export const numbersJob = defineJob('numbers', [
-  {
-    key: 'extract',
-    fn: async (context) => {
-      await context.log.info('extracting numbers');
-      console.log('extract: computing 5 squares'); // captured to the run's compute logs (<home>/storage/<run_id>/compute_logs)
-      return Array.from({ length: 5 }, (_, i) => (i + 1) ** 2);
-    },
-  },
-  {
-    key: 'load',
-    deps: ['extract'],
-    fn: async (context) => {
-      const rows = context.inputs.extract as number[];
-      if (context.runConfig.fail) throw new Error('the warehouse refused the load');
-      await context.reportAssetMaterialization({ assetKey: ['warehouse', 'squares'], metadata: { rows: rows.length } });
-      return rows.length;
-    },
-  },
-]);
+/** Some numbers: an asset whose value the next asset reads. */
+export const numbers = defineAsset({ key: 'numbers' }, async (context) => {
+  await context.log.info('extracting numbers');
+  console.log('extract: computing 5 squares'); // captured to the run's compute logs (<home>/storage/<run_id>/compute_logs)
+  return Array.from({ length: 5 }, (_, i) => (i + 1) ** 2);
+});
+
+/** The numbers loaded into the warehouse (fails when the run config says `fail`). */
+export const squares = defineAsset({ key: ['warehouse', 'squares'], ins: { numbers } }, (context, inputs) => {
+  if (context.runConfig.fail) throw new Error('the warehouse refused the load');
+  return new Output(inputs.numbers.length, { metadata: { rows: inputs.numbers.length } });
+});
+
+/** The job materializing both assets: its runs carry Dagster's job and execution plan snapshots. */
+export const numbersJob = buildAssetJob('numbers', [numbers, squares]);
 
 export interface QuickstartResult {
   readonly runId: string;
@@ -40,13 +35,17 @@ export interface QuickstartResult {
  */
 export async function runQuickstart(home: string, print: (line: string) => void = console.log): Promise<QuickstartResult[]> {
   mkdirSync(home, { recursive: true });
+  // A new home runs its jobs in this process (a home without config would use the child-process launcher).
+  if (!existsSync(join(home, 'dagster.yaml')) && !existsSync(join(home, 'inst.yaml'))) {
+    writeFileSync(join(home, 'dagster.yaml'), 'run_launcher:\n  module: dagster._core.launcher.sync_in_memory_run_launcher\n  class: SyncInMemoryRunLauncher\n');
+  }
   await using instance = await Instance.fromConfig(home);
   (instance.runLauncher as InProcessRunLauncher).registerJob(numbersJob);
   print(`instance home: ${home}`);
 
   const results: QuickstartResult[] = [];
   for (const runConfig of [{}, { fail: true }]) {
-    const run = await instance.createRun({ jobName: numbersJob.name, runConfig, tags: { example: 'quickstart' } });
+    const run = await instance.createRunForJob(numbersJob, null, null, runConfig, null, null, { example: 'quickstart' });
     print(`\nrun ${run.runId} created (${run.status})`);
 
     let streamed = 0;
