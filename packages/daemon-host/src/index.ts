@@ -28,3 +28,35 @@ export type {
   SensorSnapshotLike,
   WorkspaceLike,
 } from './workspace';
+export { schedulerDaemon, launchScheduledRuns, nextSchedulerIterationTime, SCHEDULE_CHECKPOINT_INTERVAL_SECONDS, type SchedulerOptions, type SchedulerCrashPoint, type ScheduleIterationResult } from './scheduler';
+export {
+  sensorDaemon,
+  executeSensorIteration,
+  isUnderMinInterval,
+  SENSOR_DAEMON_LOOP_SECONDS,
+  MAX_TIME_TO_RESUME_TICK_SECONDS,
+  MAX_FAILURE_RESUBMISSION_RETRIES,
+  type SensorOptions,
+  type SensorCrashPoint,
+  type SensorTickResult,
+  type DagsterRunReactionLike,
+} from './sensors';
+export { backfillDaemon, executeBackfillIteration, BACKFILL_CHECKPOINT_COUNT, MAX_RUNS_CANCELED_PER_ITERATION, type BackfillOptions, type BackfillCrashPoint, type BackfillIterationResult } from './backfills';
+export { retentionDaemon, purgeByRetention, ASSET_EVENT_TYPES, type RetentionPolicy, type RetentionReport } from './retention';
+export { purgeInstigatorTicks, type InstigatorTickPurge } from './tick-retention';
+export { runQueueDaemon, runMonitoringDaemon, runRetriesDaemon } from './run-queue-daemons';
+export { SimulatedCrashError } from './crash';
+export {
+  createRunForRequest,
+  repositoryOriginOf,
+  loadLocations,
+  remoteSchedules,
+  remoteSensors,
+  pythonUtcIsoformat,
+  SINGLETON_REPOSITORY_NAME,
+  type LoadedLocation,
+  type RemoteSchedule,
+  type RemoteSensor,
+  type RunCreator,
+  type RunForRequestOptions,
+} from './locations';
