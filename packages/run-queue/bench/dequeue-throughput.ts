@@ -60,29 +60,29 @@ async function enqueue(instance: Instance, n: number): Promise<void> {
   }
 }
 
-async function drain(instance: Instance): Promise<number> {
+async function drain(instance: Instance, batchClaims: boolean): Promise<number> {
   let launched = 0;
   for (;;) {
-    const result = await runQueueIteration(instance, { pageSize: 1000 });
+    const result = await runQueueIteration(instance, { pageSize: 1000, batchClaims });
     launched += result.launched.length;
     if (result.claimed.length === 0) return launched;
   }
 }
 
-async function single(backend: 'sqlite' | 'postgres', url?: string) {
+async function single(backend: 'sqlite' | 'postgres', batchClaims: boolean, url?: string) {
   const home = await makeHome(url);
   const instance = await Instance.fromConfig(home);
   await enqueue(instance, RUNS);
   const started = performance.now();
-  const launched = await drain(instance);
+  const launched = await drain(instance, batchClaims);
   const seconds = (performance.now() - started) / 1000;
   await closeQueueLock(instance);
   await instance.dispose();
   rmSync(home, { recursive: true, force: true });
-  return { case: `${backend}, one daemon`, runs: launched, seconds: +seconds.toFixed(3), runsPerSecond: Math.round(launched / seconds) };
+  return { case: `${backend}, one daemon${batchClaims ? ', batchClaims' : ''}`, runs: launched, seconds: +seconds.toFixed(3), runsPerSecond: Math.round(launched / seconds) };
 }
 
-async function twoDaemons(url: string) {
+async function twoDaemons(url: string, batchClaims: boolean) {
   const home = await makeHome(url);
   const instance = await Instance.fromConfig(home);
   await enqueue(instance, RUNS);
@@ -91,7 +91,7 @@ async function twoDaemons(url: string) {
   const children = [0, 1].map(
     () =>
       new Promise<{ launched: number; finishedAt: number }>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', tsx, '--conditions=@inst/source', join(import.meta.dirname, 'drain-child.ts'), home, String(startAt)], {
+        const child = spawn(process.execPath, ['--import', tsx, '--conditions=@inst/source', join(import.meta.dirname, 'drain-child.ts'), home, String(startAt), batchClaims ? '1' : '0'], {
           stdio: ['ignore', 'pipe', 'inherit'],
         });
         let out = '';
@@ -106,7 +106,7 @@ async function twoDaemons(url: string) {
   await instance.dispose();
   rmSync(home, { recursive: true, force: true });
   return {
-    case: 'postgres, two daemon processes',
+    case: `postgres, two daemon processes${batchClaims ? ', batchClaims' : ''}`,
     runs: launched,
     perDaemon: results.map((r) => r.launched),
     leftQueued: queued,
@@ -115,14 +115,17 @@ async function twoDaemons(url: string) {
   };
 }
 
-console.log(JSON.stringify(await single('sqlite')));
+const modes = (process.env.MODES ?? 'default,batch').split(',').map((m) => m === 'batch');
+for (const batch of modes) console.log(JSON.stringify(await single('sqlite', batch)));
 if (await pgAvailable()) {
-  for (const run of [(url: string) => single('postgres', url), twoDaemons]) {
-    const db = await createScratchDatabase('inst_queue_bench');
-    try {
-      console.log(JSON.stringify(await run(db.url)));
-    } finally {
-      await db.drop();
+  for (const batch of modes) {
+    for (const run of [(url: string) => single('postgres', batch, url), (url: string) => twoDaemons(url, batch)]) {
+      const db = await createScratchDatabase('inst_queue_bench');
+      try {
+        console.log(JSON.stringify(await run(db.url)));
+      } finally {
+        await db.drop();
+      }
     }
   }
 }

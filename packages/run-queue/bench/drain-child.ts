@@ -2,12 +2,12 @@
 import { Instance } from '@inst/core';
 import { closeQueueLock, runQueueIteration } from '../src/index';
 
-const [home = '', startAtArg = '0'] = process.argv.slice(2);
+const [home = '', startAtArg = '0', batch = '0'] = process.argv.slice(2);
 const instance = await Instance.fromConfig(home);
 await new Promise((r) => setTimeout(r, Math.max(0, Number(startAtArg) - Date.now())));
 let launched = 0;
 for (;;) {
-  const result = await runQueueIteration(instance, { pageSize: 1000 });
+  const result = await runQueueIteration(instance, { pageSize: 1000, batchClaims: batch === '1', maxClaims: 250 });
   launched += result.launched.length;
   if (result.claimed.length === 0) break;
 }

@@ -12,6 +12,7 @@ export {
   runQueueConfigOf,
   QUEUE_PAGE_SIZE,
   RUN_QUEUE_LOCK,
+  type BatchClaimRunStorage,
   type QueueLogger,
   type RunQueueIterationOptions,
   type RunQueueIterationResult,

@@ -20,6 +20,7 @@ import type { LockableInstance } from './queue-lock';
 
 /** The event log reads the retry daemon makes (Dagster's `EventLogStorage`). */
 export interface RunQueueEventLogStorage {
+  storeEventBatch(events: readonly EventLogEntry[]): Promise<void>;
   getLogsForAllRunsByLogId(afterCursor?: number, dagsterEventType?: DagsterEventType | Iterable<DagsterEventType>, limit?: number): Promise<Map<number, EventLogEntry>>;
   getMaximumRecordId(): Promise<number | null>;
 }
@@ -34,6 +35,8 @@ export interface DaemonCursorStorage {
 export interface RunQueueInstance extends LockableInstance {
   /** Pool slots (for `block_op_concurrency_limited_runs`) and, for retries, the event log reads. */
   readonly eventLogStorage: RunQueueEventLogStorage & PoolConcurrencyStorage;
+  /** The run storage, for `batchClaims`. */
+  readonly runStorage?: { handleRunEvent(runId: string, event: DagsterEvent, updateTimestamp?: Date): Promise<void> };
   readonly runCoordinator: RunCoordinator;
   readonly runLauncher: RunLauncher;
   getConcurrencyConfig(): ConcurrencyConfig;

@@ -122,3 +122,24 @@ describe.each(BACKENDS)('run queue on %s', (backend) => {
     expect(messages).toContain('Caught an unrecoverable error while dequeuing the run. Marking the run as failed and dropping it from the queue');
   });
 });
+
+describe.each(BACKENDS)('batched claims on %s', (backend) => {
+  it('store the same PIPELINE_STARTING events and statuses, in priority order, capped by maxClaims', async () => {
+    const home = await testHome(backend, { run_queue: { max_concurrent_runs: -1 } });
+    try {
+      const { instance } = home;
+      const low = await submitRun(instance);
+      const high = await submitRun(instance, { 'dagster/priority': '1' });
+      const third = await submitRun(instance);
+      const first = await runQueueIteration(instance, { batchClaims: true, maxClaims: 2 });
+      expect(first.launched).toEqual([high.runId, low.runId]);
+      expect((await runQueueIteration(instance, { batchClaims: true })).launched).toEqual([third.runId]);
+      for (const run of [low, high, third]) {
+        expect((await instance.getRunById(run.runId))?.status).toBe(DagsterRunStatus.STARTING);
+        expect((await instance.allLogs(run.runId)).map((e) => e.dagsterEvent?.eventTypeValue)).toEqual(['PIPELINE_ENQUEUED', 'PIPELINE_STARTING', 'ENGINE_EVENT']);
+      }
+    } finally {
+      await home.dispose();
+    }
+  });
+});
