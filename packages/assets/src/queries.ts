@@ -3,7 +3,8 @@ import {
   AssetRecordsFilter,
   RUN_TAGS,
   type AssetKey,
-  type DagsterEventType,
+  DagsterEventType,
+  EventRecordsFilter,
   type EventRecordsResult,
   type AssetCheckExecutionRecord,
   type AssetCheckKey,
@@ -14,7 +15,7 @@ import {
 } from '@inst/types';
 import { getByKey } from './keys';
 import type { AssetsInstanceOps } from './ops';
-import type { FreshnessStateRecord } from './records';
+import { FreshnessStateChange, FreshnessStateRecord } from './records';
 
 /**
  * A page of an asset's ASSET_MATERIALIZATION records (Dagster's `fetch_materializations`): newest first unless
@@ -196,5 +197,30 @@ export async function getLatestAssetCheckEvaluationRecord(ops: Pick<AssetsInstan
  */
 export async function getFreshnessStateRecords(ops: Pick<AssetsInstanceOps, 'eventLogStorage'>, keys: readonly AssetKey[]): Promise<Map<AssetKey, FreshnessStateRecord>> {
   const storage = ops.eventLogStorage;
-  return storage.getFreshnessStateRecords ? storage.getFreshnessStateRecords(keys) : new Map();
+  if (storage.getFreshnessStateRecords) return storage.getFreshnessStateRecords(keys);
+  // Without a storage query of its own: the newest stored FRESHNESS_STATE_CHANGE of each key, newest first by
+  // storage id (the events carry their key in the event body, not in the asset_key column), paged.
+  const wanted = new Map(keys.map((key) => [key.toString(), key] as const));
+  const out = new Map<AssetKey, FreshnessStateRecord>();
+  let beforeCursor: number | null = null;
+  while (wanted.size > 0) {
+    const page = await storage.getEventRecords(
+      new EventRecordsFilter({ eventType: DagsterEventType.FRESHNESS_STATE_CHANGE, ...(beforeCursor === null ? {} : { beforeCursor }) }),
+      FRESHNESS_PAGE,
+      false,
+    );
+    for (const record of page) {
+      const data = record.eventLogEntry.dagsterEvent?.eventSpecificData;
+      if (!(data instanceof FreshnessStateChange)) continue;
+      const key = wanted.get(data.key.toString());
+      if (!key) continue;
+      out.set(key, FreshnessStateRecord.fromEventLogEntry(record.eventLogEntry));
+      wanted.delete(data.key.toString());
+    }
+    if (page.length < FRESHNESS_PAGE) break;
+    beforeCursor = page[page.length - 1]!.storageId;
+  }
+  return out;
 }
+
+const FRESHNESS_PAGE = 1000;

@@ -332,7 +332,7 @@ export const MEMBER_ARGUMENTS: Readonly<Record<string, readonly Check[]>> = {
   fetchRunStatusChanges: [oneOf('a DagsterEventType or a RunStatusChangeRecordsFilter', eventType, instance(RunStatusChangeRecordsFilter)), eventLimit, opt(eventCursor), opt(bool)],
   shouldStoreEvent: [logEntry],
   storeEvent: [logEntry],
-  handleNewEvent: [logEntry, opt(shape({ batchMetadata: opt(storable(DagsterEventBatchMetadata)) }))],
+  handleNewEvent: [logEntry, opt(shape({ batchMetadata: opt(instance(DagsterEventBatchMetadata)) }))],
   addEventListener: [runId, fn],
   reportEngineEvent: [
     str,
@@ -345,7 +345,7 @@ export const MEMBER_ARGUMENTS: Readonly<Record<string, readonly Check[]>> = {
     opt(str),
     opt(str),
   ],
-  reportDagsterEvent: [dagsterEvent, str, opt(oneOf('a log level (number or name)', int(0, 100), str)), opt(storable(DagsterEventBatchMetadata)), opt(finite)],
+  reportDagsterEvent: [dagsterEvent, str, opt(oneOf('a log level (number or name)', int(0, 100), str)), opt(instance(DagsterEventBatchMetadata)), opt(finite)],
 
   // runs
   getRunById: [runId],

@@ -10,7 +10,7 @@ import { computeLogManagerFromConfig, type ComputeLogManager } from '@inst/execu
 import * as launcher from '@inst/run-launcher';
 import * as runs from '@inst/runs';
 import * as scheduling from '@inst/scheduling';
-import { InstanceSettings } from '@inst/settings';
+import { InstanceSettings, concurrencyConfigOf, runQueueConfigOf } from '@inst/settings';
 import * as storageDomain from '@inst/storage';
 import type { EventLogStorage, RunStorage, ScheduleStorage, StorageInstanceOps } from '@inst/storage';
 import type { EventLogEntry } from '@inst/types';
@@ -112,18 +112,20 @@ export class Instance implements AsyncDisposable {
       throw new InvalidArgumentError('preload (DebugRunPayload) is not supported: add runs with addRun after creating the instance');
     }
     const { directory, cleanup } = artifactDirectory(tempdir);
-    const storages = await openStorages({ kind: 'memory' });
-    return closingOnFailure(storages, () => new this({
+    const instanceSettings = new InstanceSettings(settingsConfig(settings), { ephemeral: true });
+    const pool = defaultPoolLimitOf(instanceSettings);
+    const storages = await openStorages({ kind: 'memory', defaultPoolLimit: pool.read });
+    return pool.bind(await closingOnFailure(storages, () => new this({
       instanceType: 'EPHEMERAL',
       rootDirectory: directory,
       runStorage: storages.runStorage,
       eventLogStorage: storages.eventLogStorage,
-      settings: new InstanceSettings(settingsConfig(settings), { ephemeral: true }),
+      settings: instanceSettings,
       onDispose: async () => {
         await storages.dispose();
         cleanup();
       },
-    }));
+    })));
   }
 
   /** The PERSISTENT instance of the home in `INST_HOME`, else `DAGSTER_HOME`. */
@@ -239,9 +241,10 @@ export class Instance implements AsyncDisposable {
       compute_logs: s.computeLogsConfig ?? null,
       schedule_storage: this.scheduleStorage?.constructor.name ?? null,
       scheduler: s.schedulerConfig,
-      run_coordinator: s.runCoordinatorConfig,
-      run_launcher: s.runLauncherConfig,
       ...s.settings,
+      // What actually runs (an ephemeral instance's DefaultRunCoordinator, a launcher passed as a component …).
+      run_coordinator: componentInfo(this.runCoordinator, s.runCoordinatorConfig),
+      run_launcher: componentInfo(this.runLauncher, s.runLauncherConfig),
       // Read through the getters, so a subclass's overrides show.
       telemetry: { ...(s.settings.telemetry ?? {}), enabled: this.telemetryEnabled },
     };
@@ -318,7 +321,7 @@ export class Instance implements AsyncDisposable {
     return events.watchRunEvents(this.eventsOps, ...args);
   }
 
-  /** Loads the run (must exist and have remote_job_origin and job_code_origin) and hands it to run_coordinator.submit_run (queued coordinator enqueues it with RUN_ENQUEUED; default coordinator launches it); on error emits an ENGINE_EVENT with the error and RUN_FAILURE, then re-raises. */
+  /** Loads the run (RunNotFoundError if it does not exist; InvariantViolationError, writing nothing, unless it is NOT_STARTED) and hands it to the run coordinator's submitRun (the queued coordinator enqueues it with RUN_ENQUEUED; the default one launches it); on a coordinator error emits an ENGINE_EVENT with the error and RUN_FAILURE, then re-raises. Unlike Dagster, inst does not require remote_job_origin / job_code_origin here: a launcher that needs them (the child-process one) checks. */
   submitRun(...args: Rest<typeof launcher.submitRun>): ReturnType<typeof launcher.submitRun> {
     return launcher.submitRun(this.launcherOps, ...args);
   }
@@ -616,7 +619,7 @@ export class Instance implements AsyncDisposable {
 
   /** Within an upgrading_instance context, runs schema upgrades and data migrations on run storage, event storage (plus reindex_assets) and schedule storage, printing progress through print_fn. */
   upgrade(...args: Rest<typeof storageDomain.upgrade>): ReturnType<typeof storageDomain.upgrade> {
-    return storageDomain.upgrade(this.storageOps, ...args);
+    return storageDomain.upgrade(this.storageOps, ...args).then(() => this._refreshStorageCapabilities());
   }
 
   /** Applies webserver-oriented DB connection settings (statement timeout, pool recycle, max overflow) to schedule, run and event storage. */
@@ -626,7 +629,7 @@ export class Instance implements AsyncDisposable {
 
   /** Reindexes events and assets in event storage, then optimizes run storage and schedule storage, printing progress. */
   reindex(...args: Rest<typeof storageDomain.reindex>): ReturnType<typeof storageDomain.reindex> {
-    return storageDomain.reindex(this.storageOps, ...args);
+    return storageDomain.reindex(this.storageOps, ...args).then(() => this._refreshStorageCapabilities());
   }
 
   /** Deletes all data in run storage and event storage (schedule storage is untouched). */
@@ -739,9 +742,19 @@ export class Instance implements AsyncDisposable {
     return this.settings.getTickRetentionSettings(...args);
   }
 
-  /** True if schedule storage exists and supports batch tick queries. */
-  get supportsBatchTickQueries(): ReturnType<typeof scheduling.supportsBatchTickQueries> {
-    return scheduling.supportsBatchTickQueries(this.schedulingOps);
+  /**
+   * True if schedule storage exists and supports batch tick queries: a plain boolean, as Dagster's property (probed
+   * when the instance opens and again after `upgrade()` / `reindex()`, which can build the index it needs).
+   */
+  get supportsBatchTickQueries(): boolean {
+    return this.#supportsBatchTickQueries;
+  }
+
+  #supportsBatchTickQueries = false;
+
+  /** @internal Re-probes what the storages support (`supportsBatchTickQueries`); the factories call it after opening. */
+  async _refreshStorageCapabilities(): Promise<void> {
+    this.#supportsBatchTickQueries = await scheduling.supportsBatchTickQueries(this.schedulingOps);
   }
 
   /** Ticks for many instigators in one query; {} without schedule storage. */
@@ -1045,9 +1058,10 @@ export class Instance implements AsyncDisposable {
       hasRun: (runId) => instance.hasRun(runId),
       getExecutionPlanSnapshot: (snapshotId) => instance.getExecutionPlanSnapshot(snapshotId),
       allLogs: (runId, ofType) => instance.allLogs(runId, ofType),
-      reportDagsterEvent: async (event, runId, logLevel) => {
-        await instance.reportDagsterEvent(event, runId, logLevel);
+      reportDagsterEvent: async (event, runId, logLevel, batchMetadata) => {
+        await instance.reportDagsterEvent(event, runId, logLevel, batchMetadata);
       },
+      getBackfill: (backfillId) => instance.getBackfill(backfillId),
     });
   }
 
@@ -1349,7 +1363,9 @@ export class Instance implements AsyncDisposable {
 
   /** Builds ConcurrencyConfig (pool_config: granularity/default_pool_limit/op_granularity_run_buffer; run_queue_config) from the 'concurrency' settings merged with the QueuedRunCoordinator's run queue config, if that coordinator is used. */
   getConcurrencyConfig(): ReturnType<InstanceSettings['getConcurrencyConfig']> {
-    return this.settings.getConcurrencyConfig();
+    // The run queue part only when the coordinator that runs is a queued one (as Dagster checks its instance).
+    const queued = (this.runCoordinator as { requiredDaemonType?: string }).requiredDaemonType === 'QUEUED_RUN_COORDINATOR';
+    return concurrencyConfigOf(this.settings.getSettings('concurrency'), queued ? (this.settings.runQueueConfig ?? runQueueConfigOf({})) : undefined);
   }
 
   /** Default pool limit: concurrency.pools.default_limit, falling back to the deprecated concurrency.default_op_concurrency_limit. */
@@ -1366,6 +1382,20 @@ export class Instance implements AsyncDisposable {
 
 // One argument check per public member, applied once to the class (see ./arguments).
 installArgumentChecks(Instance);
+
+/**
+ * How `infoDict` describes a component: its config block when the object that runs is the class the config
+ * names (or Dagster's name for it), else the object's own class.
+ */
+function componentInfo(component: object, configured: { module: string; class: string; config: unknown }): { module: string; class: string; config: unknown } {
+  const runs = component.constructor.name;
+  const aliases: Record<string, readonly string[]> = {
+    InProcessRunLauncher: ['DefaultRunLauncher', 'SyncInMemoryRunLauncher', 'InProcessRunLauncher'],
+    ChildProcessRunLauncher: ['DefaultRunLauncher', 'ChildProcessRunLauncher'],
+  };
+  if (runs === configured.class || aliases[runs]?.includes(configured.class)) return configured;
+  return { module: 'inst', class: runs, config: {} };
+}
 
 function artifactDirectory(tempdir: string | undefined): { directory: string; cleanup: () => void } {
   if (tempdir) {
@@ -1388,9 +1418,10 @@ async function openFromRef<T extends Instance>(cls: InstanceClass<T>, ref: Insta
   checkSqliteFiles(ref.home, storageConfig);
   const target = (await loadInstanceClass(settings)) ?? cls;
   const { runCoordinator, runLauncher } = loadComponents(ref.config, settings);
+  const pool = defaultPoolLimitOf(settings);
   let storages: OpenedStorages;
   try {
-    storages = await openStorages({ kind: 'config', home: ref.home, storage: storageConfig });
+    storages = await openStorages({ kind: 'config', home: ref.home, storage: storageConfig, defaultPoolLimit: pool.read });
   } catch (error) {
     throw asFileSystemError(error, ref.home);
   }
@@ -1399,7 +1430,11 @@ async function openFromRef<T extends Instance>(cls: InstanceClass<T>, ref: Insta
     throw error;
   });
   // A failure building the instance (bad settings read by the constructor) closes what was opened (issue #10).
-  const instance = await closingOnFailure(storages, () => new target({
+  const instance = await closingOnFailure({ dispose: async () => {
+    await storages.dispose();
+    await runCoordinator.dispose?.();
+    await runLauncher.dispose?.();
+  } } as OpenedStorages, () => new target({
     instanceType: 'PERSISTENT',
     rootDirectory: settings.localArtifactStorageConfig?.config?.base_dir as string | undefined ?? ref.home,
     runStorage: storages.runStorage,
@@ -1415,7 +1450,26 @@ async function openFromRef<T extends Instance>(cls: InstanceClass<T>, ref: Insta
     },
   }) as T);
   if (tooNew) blockWrites(instance, tooNew);
-  return instance;
+  await instance._refreshStorageCapabilities().catch(async (error: unknown) => {
+    await instance.dispose().catch(() => {});
+    throw error;
+  });
+  return pool.bind(instance);
+}
+
+/**
+ * `concurrency.pools.default_limit` as the event storage reads it on each use: the instance's
+ * `globalOpConcurrencyDefaultLimit` (so a subclass's override is seen), the settings' until it is built.
+ */
+function defaultPoolLimitOf(settings: InstanceSettings): { read: () => number | null | undefined; bind: <T extends Instance>(instance: T) => T } {
+  let bound: Instance | undefined;
+  return {
+    read: () => (bound ? bound.globalOpConcurrencyDefaultLimit : settings.globalOpConcurrencyDefaultLimit),
+    bind: (instance) => {
+      bound = instance;
+      return instance;
+    },
+  };
 }
 
 /** `build()`, or on its failure the storages disposed and the error rethrown. */

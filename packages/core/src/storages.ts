@@ -12,28 +12,32 @@ export interface OpenedStorages {
   dispose(): Promise<void>;
 }
 
-export type StorageTarget = { kind: 'memory' } | { kind: 'config'; home: string; storage: StorageConfig };
+export type StorageTarget = ({ kind: 'memory' } | { kind: 'config'; home: string; storage: StorageConfig }) & {
+  /** The instance's default pool limit (`concurrency.pools.default_limit`), read by the event storage on each use. */
+  defaultPoolLimit?: () => number | null | undefined;
+};
 
 /** Opens the storages a config selects: Dagster's SQLite layout by default, in memory for ephemeral instances. */
 export async function openStorages(target: StorageTarget): Promise<OpenedStorages> {
+  const pool = target.defaultPoolLimit ? { defaultPoolLimit: target.defaultPoolLimit } : {};
   if (target.kind === 'memory') {
-    const storages = await openSqliteStorages(':memory:');
+    const storages = await openSqliteStorages(':memory:', pool);
     return { ...storages, scheduleStorage: undefined };
   }
   const { home, storage } = target;
   switch (storage.kind) {
     case 'default':
-      return openSqliteStorages(home);
+      return openSqliteStorages(home, pool);
     case 'sqlite':
-      return openSqliteStorages(resolve(home, storage.baseDir));
+      return openSqliteStorages(resolve(home, storage.baseDir), pool);
     case 'legacy':
-      return openSqliteStorages(legacySqliteHome(home, storage));
+      return openSqliteStorages(legacySqliteHome(home, storage), pool);
     case 'postgres': {
       // Loaded on demand: SQLite users never load pg.
       const { openPostgresStorages } = await import('@inst/storage-postgres');
       return openPostgresStorages(
         { url: storage.url },
-        { ...(storage.poolSize === undefined ? {} : { poolSize: storage.poolSize }), shouldAutocreateTables: storage.shouldAutocreateTables },
+        { ...(storage.poolSize === undefined ? {} : { poolSize: storage.poolSize }), shouldAutocreateTables: storage.shouldAutocreateTables, ...pool },
       );
     }
     case 'mysql':

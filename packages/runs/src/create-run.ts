@@ -13,6 +13,7 @@ import {
   AssetCheckEvaluationPlanned,
   AssetMaterializationPlannedData,
   DagsterEvent,
+  DagsterEventBatchMetadata,
   DagsterEventType,
   DagsterRun,
   DagsterRunStatus,
@@ -364,20 +365,19 @@ function supportsPlannedSubsets(ops: RunsInstanceOps): boolean {
 }
 
 /**
- * Writes planned events of a run as ONE `storeEventBatch` call, so that they are stored in one transaction,
- * sorted by asset / check key (Dagster's order for batched planned events). Each entry is what
- * `reportDagsterEvent` would build: DEBUG level, empty user message, one timestamp for the batch.
+ * Reports the planned events of a run through `ops.reportDagsterEvent` (Dagster's `log_asset_planned_events`),
+ * sorted by asset / check key, DEBUG level, all with one batch id and the last one marked as the batch's end:
+ * so listeners and a subclass's `reportDagsterEvent` / `handleNewEvent` see them, and with
+ * `DAGSTER_EVENT_BATCH_SIZE` set `handleNewEvent` stores them as one batch.
  */
 async function storePlannedEvents(ops: RunsInstanceOps, runId: string, events: readonly DagsterEvent[]): Promise<void> {
   if (events.length === 0) return;
   const sortKey = (event: DagsterEvent): string => event.assetKey?.toDbString() ?? event.assetCheckKey?.toDbString() ?? '';
   const sorted = [...events].sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
-  const timestamp = Date.now() / 1000;
-  const entries = sorted.map(
-    (event) =>
-      new EventLogEntry({ errorInfo: null, level: DEBUG, userMessage: '', runId, timestamp, stepKey: event.stepKey, jobName: event.jobName, dagsterEvent: event }),
-  );
-  await ops.eventLogStorage.storeEventBatch(entries);
+  const batchId = randomUUID();
+  for (let i = 0; i < sorted.length; i++) {
+    await ops.reportDagsterEvent(sorted[i]!, runId, DEBUG, new DagsterEventBatchMetadata({ id: batchId, isEnd: i === sorted.length - 1 }));
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { EventLogStorage, EventTypeSelection, RunStorage } from '@inst/storage';
-import type { DagsterEvent, DagsterRun, EventLogEntry, ExecutionPlanSnapshot, PartitionBackfill, RunRecord } from '@inst/types';
+import type { DagsterEvent, DagsterEventBatchMetadata, DagsterRun, EventLogEntry, ExecutionPlanSnapshot, PartitionBackfill, RunRecord } from '@inst/types';
 
 /**
  * Everything the runs and snapshots domain needs from an instance (Dagster's `RunInstanceOps`).
@@ -28,7 +28,7 @@ export interface RunsInstanceOps {
    * `instance.reportDagsterEvent`: wraps the event in an EventLogEntry (level `logLevel`, default INFO) and hands
    * it to `handleNewEvent`, which stores it and moves the run's status for run events.
    */
-  reportDagsterEvent(dagsterEvent: DagsterEvent, runId: string, logLevel?: string | number): Promise<void>;
+  reportDagsterEvent(dagsterEvent: DagsterEvent, runId: string, logLevel?: string | number, batchMetadata?: DagsterEventBatchMetadata | null): Promise<void>;
   /**
    * `instance.getBackfill`: only needed to carry backfill tags onto a re-execution (`useParentRunTags`). Without
    * it, the backfill counts as unknown and backfill tags are dropped, as Dagster does for a finished backfill.

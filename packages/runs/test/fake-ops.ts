@@ -152,6 +152,7 @@ export function fakeOps(overrides: Partial<RunsInstanceOps> = {}): FakeOps {
   const eventLog = new FakeEventLogStorage();
   const backfills = new Map<string, PartitionBackfill>();
   const reported: FakeOps['reported'] = [];
+  const pending = new Map<string, EventLogEntry[]>();
   const ops: FakeOps = {
     runs,
     eventLog,
@@ -170,9 +171,21 @@ export function fakeOps(overrides: Partial<RunsInstanceOps> = {}): FakeOps {
     async allLogs(runId, ofType) {
       return eventLog.logsFor(runId, ofType);
     },
-    async reportDagsterEvent(event, runId, logLevel) {
+    async reportDagsterEvent(event, runId, logLevel, batchMetadata) {
       reported.push([event, runId, logLevel]);
       const entry = new EventLogEntry({ level: logLevel ?? 20, userMessage: '', runId, timestamp: 1, stepKey: event.stepKey, jobName: event.jobName, dagsterEvent: event });
+      // As the instance's handleNewEvent does with DAGSTER_EVENT_BATCH_SIZE > 0: events with batch metadata wait
+      // for their batch's end and are stored with one storeEventBatch.
+      if (batchMetadata) {
+        const buffered = [...(pending.get(batchMetadata.id) ?? []), entry];
+        if (!batchMetadata.isEnd) {
+          pending.set(batchMetadata.id, buffered);
+          return;
+        }
+        pending.delete(batchMetadata.id);
+        await eventLog.storeEventBatch(buffered);
+        return;
+      }
       await eventLog.storeEvent(entry);
       if (event.isJobEvent) await runs.handleRunEvent(runId, event);
     },

@@ -16,11 +16,14 @@ export interface SqliteStorages {
  * Dagster's SQLite storages under an instance home (`history/runs.db`, `history/runs/`, `schedules/schedules.db`),
  * or all in memory for `':memory:'` — the same code either way.
  */
-export async function openSqliteStorages(home: string, options: { layout?: SqliteLayoutOptions } = {}): Promise<SqliteStorages> {
+export async function openSqliteStorages(
+  home: string,
+  options: { layout?: SqliteLayoutOptions; /** The instance's default pool limit, read on each use. */ defaultPoolLimit?: () => number | null | undefined } = {},
+): Promise<SqliteStorages> {
   const layout = await openSqliteLayout(home, options.layout);
   let eventLogStorage: SqlEventLogStorage;
   try {
-    eventLogStorage = await openSqliteEventLogStorage(layout);
+    eventLogStorage = await openSqliteEventLogStorage(layout, options.defaultPoolLimit ? { defaultPoolLimit: options.defaultPoolLimit } : {});
   } catch (error) {
     // A failed open closes what it opened (issue #10).
     await layout.close();

@@ -140,7 +140,8 @@ export async function storeAssetEventTags(tx: SqlExecutor, schema: IndexSchema, 
 
 /**
  * Hides an asset's history: `asset_keys` records the wipe (events are kept; reads filter on the
- * wipe time), its check executions go, and a run-sharded index drops its mirrored events.
+ * wipe time), and a run-sharded index drops its mirrored events. Its `asset_check_executions` are kept,
+ * as Dagster's `wipe_asset` keeps them (on a database shared with Dagster they are check history).
  */
 export async function wipeAsset(ctx: EventLogContext, assetKey: AssetKey): Promise<void> {
   const schema = await ctx.schema();
@@ -154,7 +155,6 @@ export async function wipeAsset(ctx: EventLogContext, assetKey: AssetKey): Promi
   const key = assetKey.toString();
   await ctx.index.transaction(async (tx) => {
     await tx.run(`UPDATE asset_keys SET ${values.map(([c]) => `${c} = ?`).join(', ')} WHERE asset_key = ?`, [...values.map(([, v]) => v), key]);
-    if (schema.assetCheckExecutions) await tx.run('DELETE FROM asset_check_executions WHERE asset_key = ?', [key]);
     if (ctx.isRunSharded) await tx.run('DELETE FROM event_logs WHERE asset_key = ?', [key]);
   });
 }
