@@ -4,6 +4,7 @@ import { registerBackfillCommands } from './commands/backfill';
 import { registerDaemonCommands } from './commands/daemon';
 import { registerDebugCommands } from './commands/debug';
 import { registerInstanceCommands } from './commands/instance';
+import { registerJobCommands } from './commands/job';
 import { registerRetentionCommands } from './commands/retention';
 import { registerRunCommands } from './commands/run';
 import { registerScheduleCommands, registerSensorCommands } from './commands/instigators';
@@ -46,6 +47,7 @@ export function createProgram(io: CliIo, signal: AbortSignal): Command {
 
   registerInstanceCommands(program, act);
   registerRunCommands(program, act);
+  registerJobCommands(program, act);
   registerAssetCommands(program, act);
   registerScheduleCommands(program, act);
   registerSensorCommands(program, act);

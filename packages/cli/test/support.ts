@@ -18,6 +18,9 @@ export function makeHome(prefix: string, yaml?: string): string {
 export const DEFAULT_COORDINATOR_YAML = `run_coordinator:
   module: dagster.core.run_coordinator
   class: DefaultRunCoordinator
+run_launcher:
+  module: dagster.core.launcher
+  class: SyncInMemoryRunLauncher
 `;
 
 export interface Result {

@@ -2,6 +2,8 @@ import { DagsterRunStatus, FINISHED_STATUSES, RunsFilter, type DagsterRun } from
 import type { Command } from 'commander';
 import { CliFailure, collect, parseTags, positiveInt, shortTime, UsageError, type CommandContext } from '../context';
 import { example, type Act } from '../program';
+import { addCodeTargetOptions } from '../code';
+import { reexecute } from './job';
 import { eventJson, eventLine, LEVELS, levelNumber, runJson, type EventJson } from '../records';
 
 const STATUSES = Object.values(DagsterRunStatus) as string[];
@@ -197,6 +199,16 @@ export function registerRunCommands(program: Command, act: Act): void {
       .action(act(logs)),
     'inst run logs 5c1a… --level WARNING',
     'inst run logs 5c1a… --follow --json',
+  );
+  example(
+    addCodeTargetOptions(
+      group
+        .command('reexecute')
+        .description("Re-execute a finished run from its code location (the one the run records, or -f/-m/-w): all steps, or with --from-failure those that did not succeed.")
+        .argument('<run-id>')
+        .option('--from-failure', 'only the steps that did not succeed'),
+    ).action(act(reexecute)),
+    'inst run reexecute 5c1a… --from-failure',
   );
   example(group.command('cancel').description('Cancel a queued or running run.').argument('<run-id>').action(act(cancel)), 'inst run cancel 5c1a…');
   example(group.command('delete').description('Delete a run and its event log.').argument('<run-id>').action(act(remove)), 'inst run delete 5c1a…');
