@@ -43,21 +43,22 @@ export function loadRunCoordinator(config: InstanceConfig, options: { ephemeral?
   }
 }
 
-/** The run launcher a config names; Dagster's DefaultRunLauncher and SyncInMemoryRunLauncher run in process here. */
-export function loadRunLauncher(config: InstanceConfig): RunLauncher {
+/**
+ * The run launcher a config names. Dagster's default, DefaultRunLauncher, is the ChildProcessRunLauncher (one OS
+ * process per run, loaded from the run's code location); an ephemeral instance cannot be opened from another
+ * process, so there — as with Dagster's SyncInMemoryRunLauncher — runs execute in this process.
+ */
+export function loadRunLauncher(config: InstanceConfig, options: { ephemeral?: boolean } = {}): RunLauncher {
   const named = config.run_launcher?.class ?? 'DefaultRunLauncher';
   switch (named) {
     case 'DefaultRunLauncher':
+      if (options.ephemeral) return new InProcessRunLauncher();
+      return childProcessRunLauncher(config);
     case 'SyncInMemoryRunLauncher':
     case 'InProcessRunLauncher':
       return new InProcessRunLauncher();
-    case 'ChildProcessRunLauncher': {
-      const launcherConfig = (config.run_launcher?.config ?? {}) as { terminate_grace_period_seconds?: number };
-      return new ChildProcessRunLauncher({
-        instanceModule: CORE_ENTRY_MODULE,
-        ...(launcherConfig.terminate_grace_period_seconds === undefined ? {} : { terminateGracePeriodSeconds: launcherConfig.terminate_grace_period_seconds }),
-      });
-    }
+    case 'ChildProcessRunLauncher':
+      return childProcessRunLauncher(config);
     case 'NoOpRunLauncher': {
       const launcherConfig = (config.run_launcher?.config ?? {}) as { record_launches?: boolean };
       return new NoOpRunLauncher({ recordLaunches: launcherConfig.record_launches === true });
@@ -65,4 +66,12 @@ export function loadRunLauncher(config: InstanceConfig): RunLauncher {
     default:
       throw new NotSupportedError(`run_launcher ${named} is not available in inst yet; use InProcessRunLauncher`);
   }
+}
+
+function childProcessRunLauncher(config: InstanceConfig): ChildProcessRunLauncher {
+  const launcherConfig = (config.run_launcher?.config ?? {}) as { terminate_grace_period_seconds?: number };
+  return new ChildProcessRunLauncher({
+    instanceModule: CORE_ENTRY_MODULE,
+    ...(launcherConfig.terminate_grace_period_seconds === undefined ? {} : { terminateGracePeriodSeconds: launcherConfig.terminate_grace_period_seconds }),
+  });
 }

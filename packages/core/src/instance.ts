@@ -278,7 +278,7 @@ export class Instance implements AsyncDisposable {
   /** The run launcher (loaded on first use from `run_launcher`). */
   get runLauncher(): launcher.RunLauncher {
     if (!this.#runLauncher) {
-      const runLauncher = this.#components.runLauncher ?? loadRunLauncher(this.#components.ref?.config ?? {});
+      const runLauncher = this.#components.runLauncher ?? loadRunLauncher(this.#components.ref?.config ?? {}, { ephemeral: this.isEphemeral });
       runLauncher.registerInstance?.(this);
       this.#runLauncher = runLauncher;
     }

@@ -57,6 +57,9 @@ const repository = new RemoteRepositoryOrigin({
 const DAGSTER_YAML = `run_coordinator:
   module: dagster.core.run_coordinator
   class: DefaultRunCoordinator
+run_launcher:
+  module: dagster.core.launcher
+  class: SyncInMemoryRunLauncher
 retention:
   sensor:
     purge_after_days:

@@ -39,14 +39,16 @@ describe('ChildProcessRunLauncher on a SQLite home', () => {
         '  module: dagster.core.run_coordinator',
         '  class: DefaultRunCoordinator',
         'run_launcher:',
+        // Dagster's default launcher is the child-process launcher here.
         '  module: dagster.core.launcher',
-        '  class: ChildProcessRunLauncher',
+        '  class: DefaultRunLauncher',
         '  config:',
         '    terminate_grace_period_seconds: 30',
         '',
       ].join('\n'),
     );
     instance = await Instance.fromConfig(home);
+    expect(instance.runLauncher).toBeInstanceOf(ChildProcessRunLauncher);
     location = new ChildProcessCodeLocation({ locationName: 'jobs', file: join(locationDir, 'defs.ts'), workingDirectory: locationDir }, { output: 'ignore' });
   });
 

@@ -43,7 +43,7 @@ describe('a subclass of Instance', () => {
   beforeEach(async () => {
     home = mkdtempSync(join(tmpdir(), 'inst-compat-'));
     // Retries on, with max_retries 0 in the file: only the subclass's override allows a retry.
-    writeFileSync(join(home, 'dagster.yaml'), 'run_retries:\n  enabled: true\n  max_retries: 0\ntelemetry:\n  enabled: false\n');
+    writeFileSync(join(home, 'dagster.yaml'), 'run_retries:\n  enabled: true\n  max_retries: 0\ntelemetry:\n  enabled: false\nrun_launcher:\n  module: dagster.core.launcher\n  class: SyncInMemoryRunLauncher\n');
     instance = await ProductInstance.fromConfig(home);
     (instance.runLauncher as InProcessRunLauncher).registerJob(defineJob('ok', [{ key: 'a', fn: () => 1 }]));
   });

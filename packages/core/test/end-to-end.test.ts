@@ -30,7 +30,7 @@ describe('end to end on a SQLite home', () => {
   beforeEach(async () => {
     home = mkdtempSync(join(tmpdir(), 'inst-e2e-'));
     // Launch at once: a home without run_coordinator queues runs for the run queue daemon, as in Dagster.
-    writeFileSync(join(home, 'dagster.yaml'), 'run_coordinator:\n  module: dagster.core.run_coordinator\n  class: DefaultRunCoordinator\n');
+    writeFileSync(join(home, 'dagster.yaml'), 'run_coordinator:\n  module: dagster.core.run_coordinator\n  class: DefaultRunCoordinator\nrun_launcher:\n  module: dagster.core.launcher\n  class: SyncInMemoryRunLauncher\n');
     instance = await Instance.fromConfig(home);
     (instance.runLauncher as InProcessRunLauncher).registerJob(etl);
     (instance.runLauncher as InProcessRunLauncher).registerJob(broken);
