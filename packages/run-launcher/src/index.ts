@@ -26,7 +26,7 @@ export { countResumeRunAttempts, runWillResume, RESUME_RUN_LOG_MESSAGE } from '.
 /** Dagster's DefaultRunCoordinator: launches submitted runs at once. */
 export { DefaultRunCoordinator } from './default-run-coordinator';
 /** Executes runs of registered jobs in this process. */
-export { InProcessRunLauncher, type InProcessRunLauncherOptions } from './in-process-run-launcher';
+export { InProcessRunLauncher, type InProcessRunLauncherOptions, type LaunchableJob } from './in-process-run-launcher';
 /** The job model the in-process launcher executes. */
 export { defineJob, type JobDefinition, type JobStep, type StepContext, type StepLogger } from './job';
 /** The in-process executor and Python's log levels. */
