@@ -30,7 +30,7 @@ async function list(ctx: CommandContext, options: { status?: string[]; job?: str
   ctx.emit({ runs }, () =>
     ctx.table(
       ['run id', 'job', 'status', 'created', 'tags'],
-      runs.map((r) => [r.runId, r.jobName, r.status, shortTime(r.createTime), Object.entries(r.tags).filter(([k]) => !k.startsWith('.dagster')).map(([k, v]) => `${k}=${v}`).join(' ')]),
+      runs.map((r) => [r.runId, r.jobName, r.status, shortTime(r.createTime), Object.entries(r.tags).filter(([k]) => !k.startsWith('.')).map(([k, v]) => `${k}=${v}`).join(' ')]),
       'No runs.',
     ),
   );
