@@ -5,8 +5,8 @@
 
 export type BenchMode = 'full' | 'quick' | 'tiny';
 export type BackendName = 'sqlite' | 'postgres';
-export type SectionName = 'writes' | 'runs' | 'reads' | 'watch' | 'memory';
-export const SECTIONS: readonly SectionName[] = ['writes', 'runs', 'reads', 'watch', 'memory'];
+export type SectionName = 'writes' | 'runs' | 'reads' | 'watch' | 'memory' | 'reliability';
+export const SECTIONS: readonly SectionName[] = ['writes', 'runs', 'reads', 'watch', 'memory', 'reliability'];
 export const BACKENDS: readonly BackendName[] = ['sqlite', 'postgres'];
 
 /** Sizes per backend where they differ (Postgres commits cost an fsync each, so fewer single-row writes). */
@@ -33,7 +33,21 @@ export interface ReadSizes {
   readonly samples: number;
 }
 
+/** Sizes of the reliability section (issue #10). */
+export interface ReliabilitySizes {
+  /** Events per side for the write-lock cost (Postgres), split over the rounds. */
+  readonly events: number;
+  readonly rounds: number;
+  /** Concurrent writers on one run for the second write-lock figure. */
+  readonly writers: number;
+  /** Concurrent claimers and the slots they share; rounds of all claimers claiming once. */
+  readonly claimers: number;
+  readonly slots: number;
+  readonly claimRounds: number;
+}
+
 export interface BenchSizes {
+  readonly reliability: ReliabilitySizes;
   readonly writes: Record<BackendName, WriteSizes>;
   /** Runs created and submitted per side and backend. */
   readonly runs: Record<BackendName, number>;
@@ -62,6 +76,7 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
     watchCrossSamples: 200,
     watchIntervalMs: 10,
     watchSparseSamples: 20,
+    reliability: { events: 4000, rounds: 6, writers: 8, claimers: 100, slots: 5, claimRounds: 6 },
   },
   quick: {
     writes: {
@@ -74,6 +89,7 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
     watchCrossSamples: 20,
     watchIntervalMs: 10,
     watchSparseSamples: 0,
+    reliability: { events: 600, rounds: 3, writers: 8, claimers: 20, slots: 5, claimRounds: 3 },
   },
   tiny: {
     writes: {
@@ -86,6 +102,7 @@ export const SIZES: Record<BenchMode, BenchSizes> = {
     watchCrossSamples: 4,
     watchIntervalMs: 10,
     watchSparseSamples: 0,
+    reliability: { events: 60, rounds: 3, writers: 4, claimers: 6, slots: 2, claimRounds: 3 },
   },
 };
 

@@ -10,6 +10,7 @@ import { memorySection } from './sections/memory';
 import { readsSection } from './sections/reads';
 import { runsSection } from './sections/runs';
 import { watchSection } from './sections/watch';
+import { reliabilitySection } from './sections/reliability';
 import { writesSection } from './sections/writes';
 import { now } from './stats';
 
@@ -19,6 +20,7 @@ const SECTION_FNS: Record<SectionName, (ctx: SectionContext) => Promise<void>> =
   reads: readsSection,
   watch: watchSection,
   memory: memorySection,
+  reliability: reliabilitySection,
 };
 
 export const SECTION_TITLES: Record<SectionName, string> = {
@@ -27,6 +29,7 @@ export const SECTION_TITLES: Record<SectionName, string> = {
   reads: '3. reads at scale',
   watch: '4. watch latency',
   memory: '5. memory',
+  reliability: '6. reliability costs',
 };
 
 export interface BenchOptions {

@@ -38,7 +38,7 @@ describe('failed opens on SQLite', () => {
   });
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-  it('20 failed Instance.fromConfig leak no file descriptor', async () => {
+  it('20 failed Instance.fromConfig leak no file descriptor', { timeout: 120_000 }, async () => {
     // Warm up: modules loaded, a first open and close, so that only what an open holds is counted.
     await (await Instance.fromConfig(home)).dispose();
     const before = openFds();
@@ -87,7 +87,7 @@ describe.skipIf(!available)('failed opens and dispose on Postgres', () => {
     return n;
   }
 
-  it('20 failed Instance.fromConfig leave no connection and no descriptor', async () => {
+  it('20 failed Instance.fromConfig leave no connection and no descriptor', { timeout: 120_000 }, async () => {
     await (await Instance.fromConfig(home)).dispose(); // creates the schema
     expect(await settle(0)).toBe(0);
     const before = openFds();
@@ -99,7 +99,7 @@ describe.skipIf(!available)('failed opens and dispose on Postgres', () => {
     expect(openFds()).toBe(before);
   });
 
-  it('dispose() ends the pool at once', async () => {
+  it('dispose() ends the pool at once', { timeout: 120_000 }, async () => {
     const instance = await Instance.fromConfig(home);
     await instance.getRunsCount();
     await Promise.all([instance.getRunsCount(), instance.getRunsCount(), instance.getRunsCount()]);

@@ -75,7 +75,7 @@ describe.skipIf(!available)('eight writer processes on one run', () => {
     await scratch?.drop();
   });
 
-  it('two watchers receive 1,600 of 1,600 events, once each, in storage-id order', { timeout: 180_000 }, async () => {
+  it('two watchers receive 1,600 of 1,600 events, once each, in storage-id order', { timeout: 600_000 }, async () => {
     const runId = randomUUID();
     const controller = new AbortController();
     const iterable: { id: number; message: string }[] = [];

@@ -107,7 +107,7 @@ describe.skipIf(!available)('Postgres outages', () => {
     return { iterable, callback, done };
   }
 
-  it('busy watchers get every event once, in order, through cuts, terminated backends and 3 s of refused connections', async () => {
+  it('busy watchers get every event once, in order, through cuts, terminated backends and 3 s of refused connections', { timeout: 300_000 }, async () => {
     const watched = await openBehindProxy();
     const controller = new AbortController();
     const runId = randomUUID();
@@ -142,7 +142,7 @@ describe.skipIf(!available)('Postgres outages', () => {
     }
   });
 
-  it('idle watchers see the first event written after 3 s of refused connections', async () => {
+  it('idle watchers see the first event written after 3 s of refused connections', { timeout: 300_000 }, async () => {
     const watched = await openBehindProxy();
     const controller = new AbortController();
     const runId = randomUUID();
@@ -167,7 +167,7 @@ describe.skipIf(!available)('Postgres outages', () => {
     }
   });
 
-  it('a watcher with a give-up time ends with a typed error when the outage outlasts it', async () => {
+  it('a watcher with a give-up time ends with a typed error when the outage outlasts it', { timeout: 300_000 }, async () => {
     const watched = await openBehindProxy({ connectRetryMs: 100 });
     const runId = randomUUID();
     await writer.eventLogStorage.storeEvent(entry(runId, 0));
@@ -193,7 +193,7 @@ describe.skipIf(!available)('Postgres outages', () => {
     }
   });
 
-  it('writes: a failed connect is retried; a write lost before COMMIT is run again once; a lost autocommit write fails typed, not repeated', async () => {
+  it('writes: a failed connect is retried; a write lost before COMMIT is run again once; a lost autocommit write fails typed, not repeated', { timeout: 300_000 }, async () => {
     const watched = await openBehindProxy();
     const driver = watched.driver;
     await admin.run('CREATE TABLE IF NOT EXISTS outage_writes (n integer)');

@@ -67,7 +67,7 @@ describe('SQLite: SIGKILL of a writer at random moments', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('20 kills: every acknowledged write is present, index.db never has a materialization its shard lacks', { timeout: 180_000 }, async () => {
+  it('20 kills: every acknowledged write is present, index.db never has a materialization its shard lacks', { timeout: 600_000 }, async () => {
     const home = join(dir, 'home');
     mkdirSync(home);
     const runIds: string[] = [];
@@ -129,7 +129,7 @@ describe('SQLite: repair, rebuild and lost files', () => {
     return child.pid!;
   }
 
-  it('a marker left by a killed writer gets the run’s index copies repaired on open', async () => {
+  it('a marker left by a killed writer gets the run’s index copies repaired on open', { timeout: 120_000 }, async () => {
     const runId = randomUUID();
     {
       const storage = await openSqliteEventLogStorage(home);
@@ -152,7 +152,7 @@ describe('SQLite: repair, rebuild and lost files', () => {
     }
   });
 
-  it('an index copy whose shard row is missing (older versions committed the index first) is removed by repair', async () => {
+  it('an index copy whose shard row is missing (older versions committed the index first) is removed by repair', { timeout: 120_000 }, async () => {
     const storage = await openSqliteEventLogStorage(home);
     try {
       const runId = randomUUID();
@@ -166,7 +166,7 @@ describe('SQLite: repair, rebuild and lost files', () => {
     }
   });
 
-  it('a deleted index.db is a typed error naming it; rebuildMissingIndex and reindex() rebuild it from the shards', async () => {
+  it('a deleted index.db is a typed error naming it; rebuildMissingIndex and reindex() rebuild it from the shards', { timeout: 120_000 }, async () => {
     const own = mkdtempSync(join(tmpdir(), 'inst-rebuild-'));
     try {
       const runs = [randomUUID(), randomUUID()];
@@ -212,7 +212,7 @@ describe('SQLite: repair, rebuild and lost files', () => {
     }
   });
 
-  it('a deleted run shard is reported on read and write, not recreated, unless allowMissingShards', async () => {
+  it('a deleted run shard is reported on read and write, not recreated, unless allowMissingShards', { timeout: 120_000 }, async () => {
     const runId = randomUUID();
     {
       const storage = await openSqliteEventLogStorage(home);

@@ -82,14 +82,20 @@ async function allocateSlots(tx: SqlExecutor, concurrencyKey: string, num: numbe
   return added;
 }
 
-/** Assigns the next waiting step of each key (one per entry): highest priority, then oldest. */
+/**
+ * Assigns the next waiting step of each key (one per entry): highest priority, then oldest. One
+ * statement per key; on Postgres the row is picked FOR UPDATE SKIP LOCKED, so two frees at once
+ * assign two different steps rather than the same one twice.
+ */
 async function assignPendingSteps(tx: SqlExecutor, concurrencyKeys: readonly string[]): Promise<void> {
+  const lock = tx.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : '';
   for (const key of concurrencyKeys) {
-    const next = await tx.get<{ id: number | bigint }>(
-      'SELECT id FROM pending_steps WHERE concurrency_key = ? AND assigned_timestamp IS NULL ORDER BY priority DESC, create_timestamp ASC, id ASC LIMIT 1',
-      [key],
+    await tx.run(
+      `UPDATE pending_steps SET assigned_timestamp = ? WHERE id = (
+         SELECT id FROM pending_steps WHERE concurrency_key = ? AND assigned_timestamp IS NULL ORDER BY priority DESC, create_timestamp ASC, id ASC LIMIT 1${lock}
+       )`,
+      [now(), key],
     );
-    if (next) await tx.run('UPDATE pending_steps SET assigned_timestamp = ? WHERE id = ?', [now(), next.id]);
   }
 }
 
@@ -353,21 +359,17 @@ export async function getConcurrencyRunIds(ctx: EventLogContext): Promise<Set<st
 export async function freeConcurrencySlots(tx: SqlExecutor, runId: string, stepKey?: string): Promise<void> {
   const stepFilter = stepKey === undefined ? '' : ' AND step_key = ?';
   const stepParam = stepKey === undefined ? [] : [stepKey];
-  // Slots removed by a downsize while claimed go now.
+  // Slots removed by a downsize while claimed go now; the others are released (row-locked by the UPDATE itself).
   await tx.run(`DELETE FROM concurrency_slots WHERE run_id = ? AND deleted = ?${stepFilter}`, [runId, true, ...stepParam]);
-  const claimed = await tx.all<{ id: number | bigint }>(`SELECT id FROM concurrency_slots WHERE run_id = ?${stepFilter}${forUpdate(tx)}`, [runId, ...stepParam]);
-  if (claimed.length > 0) {
-    await tx.run(`UPDATE concurrency_slots SET run_id = NULL, step_key = NULL WHERE id IN (${placeholders(claimed.length)})`, claimed.map((r) => r.id));
-  }
-  const pending = await tx.all<{ id: number | bigint; assigned_timestamp: string | null; concurrency_key: string }>(
-    `SELECT id, assigned_timestamp, concurrency_key FROM pending_steps WHERE run_id = ?${stepFilter}${forUpdate(tx)}`,
+  await tx.run(`UPDATE concurrency_slots SET run_id = NULL, step_key = NULL WHERE run_id = ?${stepFilter}`, [runId, ...stepParam]);
+  const removed = await tx.all<{ assigned_timestamp: string | null; concurrency_key: string }>(
+    `DELETE FROM pending_steps WHERE run_id = ?${stepFilter} RETURNING assigned_timestamp, concurrency_key`,
     [runId, ...stepParam],
   );
-  if (pending.length === 0) return;
-  await tx.run(`DELETE FROM pending_steps WHERE id IN (${placeholders(pending.length)})`, pending.map((r) => r.id));
+  if (removed.length === 0) return;
   await assignPendingSteps(
     tx,
-    pending.filter((row) => row.assigned_timestamp !== null).map((row) => row.concurrency_key),
+    removed.filter((row) => row.assigned_timestamp !== null).map((row) => row.concurrency_key),
   );
 }
 
