@@ -208,6 +208,33 @@ for (const backend of backends) {
       expect(info.pendingStepCount).toBe(0);
     });
 
+    it('a step of another run waits for the pool slot a running step holds, then runs', async () => {
+      await instance.eventLogStorage.setConcurrencySlots('api', 1);
+      const release = deferred();
+      const holder: ExecutableJob = { name: 'holder', steps: [{ key: 'hold', pool: 'api', compute: async () => (await release.promise, 1) }] };
+      const waiter: ExecutableJob = { name: 'waiter', steps: [{ key: 'wait', pool: 'api', compute: () => 2 }] };
+      const runA = await instance.createRun({ jobName: 'holder' });
+      const runB = await instance.createRun({ jobName: 'waiter' });
+      const a = executeRun(instance, runA, holder);
+      // B starts once A's step holds the slot.
+      for (let i = 0; i < 600 && !(await instance.allLogs(runA.runId, E.STEP_START)).length; i++) await new Promise((r) => setTimeout(r, 100));
+      const b = executeRun(instance, runB, waiter);
+      // A keeps the slot until B has said it is blocked.
+      for (let i = 0; i < 600; i++) {
+        if ((await instance.allLogs(runB.runId, E.ENGINE_EVENT)).some((entry) => entry.message === 'Step blocked by limit for pool api')) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect((await instance.allLogs(runB.runId, E.STEP_START)).length).toBe(0);
+      release.resolve();
+      expect((await a).status).toBe(DagsterRunStatus.SUCCESS);
+      expect((await b).status).toBe(DagsterRunStatus.SUCCESS);
+      // Storage ids of two runs are not comparable on SQLite (one shard per run): compare the events' clock instead.
+      const aSuccess = (await instance.allLogs(runA.runId, E.STEP_SUCCESS))[0]!.timestamp;
+      const bStart = (await instance.allLogs(runB.runId, E.STEP_START))[0]!.timestamp;
+      expect(bStart).toBeGreaterThanOrEqual(aSuccess);
+      expect((await instance.eventLogStorage.getConcurrencyInfo('api')).activeSlotCount).toBe(0);
+    });
+
     it("captures a step's stdout to the instance's compute logs (Dagster's local layout) with LOGS_CAPTURED", async () => {
       const job: ExecutableJob = {
         name: 'chatty',
