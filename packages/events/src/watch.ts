@@ -55,7 +55,8 @@ export async function* watchRunEvents(
         return;
       }
     }
-    for await (const watched of ops.eventLogStorage.watch(runId, { after, signal: controller.signal })) {
+    const giveUp = options.giveUpAfterMs === undefined ? {} : { giveUpAfterMs: options.giveUpAfterMs };
+    for await (const watched of ops.eventLogStorage.watch(runId, { after, signal: controller.signal, ...giveUp })) {
       if (controller.signal.aborted) return;
       if (watched.record.storageId <= lastStorageId) continue;
       lastStorageId = watched.record.storageId;
