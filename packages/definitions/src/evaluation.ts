@@ -21,6 +21,7 @@ import {
 } from './instigators';
 import type { JobDefinition } from './job';
 import { TimeWindowPartitionsDefinition } from './partitions/definitions';
+import { evaluateRunStatusSensor } from './run-status-sensor';
 
 /** The tick of a schedule evaluation. */
 export interface ScheduleEvaluationOptions {
@@ -122,11 +123,6 @@ export async function evaluateSchedule(defs: Definitions, name: string, options:
   }
 }
 
-/** The instance reads a run status sensor needs (`@inst/core`'s Instance satisfies it). */
-export interface RunStatusSensorInstance {
-  getRuns(filters?: unknown, cursor?: string | null, limit?: number | null): Promise<readonly unknown[]>;
-}
-
 /** Evaluates a sensor from its stored state: run requests, skip message, new cursor, dynamic partition requests, or an error. */
 export async function evaluateSensor(defs: Definitions, name: string, options: SensorEvaluationOptions): Promise<SensorEvaluation> {
   const sensor: SensorDefinition = defs.getSensor(name);
@@ -149,7 +145,6 @@ export async function evaluateSensor(defs: Definitions, name: string, options: S
   };
   try {
     if (sensor.sensorType === 'RUN_STATUS') {
-      const { evaluateRunStatusSensor } = await import('./run-status-sensor');
       return await evaluateRunStatusSensor(defs, sensor, options);
     }
     const result: SensorFnResult = await sensor.fn(context);

@@ -83,6 +83,7 @@ export {
 } from './instigators';
 export { Definitions, type DefinitionsInit } from './definitions';
 export { evaluateSchedule, evaluateSensor, type ScheduleEvaluationOptions, type SensorEvaluationOptions } from './evaluation';
+export { RunStatusSensorCursor, type RunStatusSensorInstance } from './run-status-sensor';
 export {
   PartitionsDefinition,
   StaticPartitionsDefinition,
