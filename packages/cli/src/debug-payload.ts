@@ -8,7 +8,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Instance } from '@inst/core';
 import { deserializeValue, initRecord, registerRecord, serializeValue, t } from '@inst/serdes';
-import { DagsterRun, EventLogEntry, ExecutionPlanSnapshot, JobSnapshot } from '@inst/types';
+import type { ExecutionPlanSnapshot, JobSnapshot } from '@inst/types';
+import { DagsterRun, EventLogEntry } from '@inst/types';
 
 /** The version string written into exported files (Dagster writes its `__version__`). */
 export const INST_DEBUG_VERSION = 'inst-0.0.0';

@@ -1,4 +1,5 @@
-import { InstigatorType, TickStatus } from '@inst/types';
+import type { TickStatus } from '@inst/types';
+import { InstigatorType } from '@inst/types';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context';
 import { example, type Act } from '../program';
