@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { deserializeValue } from '@inst/serdes';
-import { DagsterEventType, DagsterRun, EventLogEntry, EventLogRecord, EventRecordsResult, RunStatusChangeRecordsFilter } from '@inst/types';
+import type { DagsterEventType} from '@inst/types';
+import { DagsterRun, EventLogEntry, EventLogRecord, EventRecordsResult, RunStatusChangeRecordsFilter } from '@inst/types';
+import type {
+  RunStatusSensorCursor} from './index';
 import {
   Definitions,
-  RunStatusSensorCursor,
   SkipReason,
   addDynamicPartitions,
   dailyPartitions,

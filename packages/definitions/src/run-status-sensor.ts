@@ -5,8 +5,9 @@
  * the latest event, as Dagster does, so history is not replayed.
  */
 import { deserializeValue, initRecord, registerRecord, serializeValue, t } from '@inst/serdes';
+import type {
+  DagsterEventType} from '@inst/types';
 import {
-  DagsterEventType,
   PIPELINE_RUN_STATUS_TO_EVENT_TYPE,
   RunStatusChangeRecordsFilter,
   type DagsterRun,
