@@ -2,6 +2,7 @@
  * Schedules and sensors of the loaded code locations, with the origins their states are stored under, and the
  * creation of runs for run requests.
  */
+import { createRunForLocationJob, type CodeLocation, type CreateRunInstance } from '@inst/code-location';
 import type { Instance } from '@inst/core';
 import {
   AssetKey,
@@ -71,6 +72,10 @@ export interface RemoteSensor {
   readonly loaded: LoadedLocation;
 }
 
+function statusOf(value: string | null | undefined): 'RUNNING' | 'STOPPED' | null {
+  return value === 'RUNNING' || value === 'STOPPED' ? value : null;
+}
+
 export function remoteSchedules(loaded: LoadedLocation): RemoteSchedule[] {
   return (loaded.snapshot.schedules ?? []).map((s: ScheduleSnapshotLike) => {
     const origin = loaded.repositoryOrigin.getInstigatorOrigin(s.name);
@@ -81,7 +86,7 @@ export function remoteSchedules(loaded: LoadedLocation): RemoteSchedule[] {
       selectorId: origin.getSelector().selectorId,
       cronSchedule: s.cronSchedule,
       executionTimezone: s.executionTimezone ?? null,
-      defaultStatus: s.defaultStatus ?? null,
+      defaultStatus: statusOf(s.defaultStatus),
       jobName: s.jobName,
       hasPartitions: s.hasPartitions ?? job?.partitioned ?? false,
       loaded,
@@ -97,7 +102,7 @@ export function remoteSensors(loaded: LoadedLocation): RemoteSensor[] {
       origin,
       selectorId: origin.getSelector().selectorId,
       minIntervalSeconds: s.minIntervalSeconds ?? null,
-      defaultStatus: s.defaultStatus ?? null,
+      defaultStatus: statusOf(s.defaultStatus),
       sensorType: s.sensorType ?? null,
       jobNames: s.jobNames ?? [],
       loaded,
@@ -122,6 +127,17 @@ export interface RunForRequestOptions {
 export type RunCreator = (instance: Instance, loaded: LoadedLocation, options: RunForRequestOptions) => Promise<DagsterRun>;
 
 export const createRunForRequest: RunCreator = async (instance, loaded, options) => {
+  const { location } = loaded;
+  if (typeof location.executionPlan === 'function') {
+    // A full code location: both snapshots and the code origin, through @inst/code-location.
+    return createRunForLocationJob(instance as unknown as CreateRunInstance, plannedLocation(loaded), options.jobName, {
+      runId: options.runId ?? null,
+      runConfig: options.runConfig ?? {},
+      tags: options.tags,
+      assetSelection: options.assetSelection ?? null,
+      status: 'NOT_STARTED',
+    });
+  }
   const job = loaded.snapshot.jobs?.find((j) => j.name === options.jobName);
   const remoteJobOrigin = loaded.repositoryOrigin.getJobOrigin(options.jobName);
   return instance.createRun({
@@ -135,6 +151,36 @@ export const createRunForRequest: RunCreator = async (instance, loaded, options)
     remoteJobOrigin,
   });
 };
+
+const planned = new WeakMap<LoadedLocation, CodeLocation>();
+
+/**
+ * The loaded location as a CodeLocation whose snapshot is the one already loaded and whose execution plans are
+ * asked once per job and run config (a backfill of 10,000 partitions asks the code server once, not 10,000 times).
+ */
+function plannedLocation(loaded: LoadedLocation): CodeLocation {
+  let wrapped = planned.get(loaded);
+  if (!wrapped) {
+    const plans = new Map<string, Promise<unknown>>();
+    const location = loaded.location as unknown as CodeLocation;
+    wrapped = Object.assign(Object.create(location) as CodeLocation, {
+      snapshot: async () => loaded.snapshot as unknown as Awaited<ReturnType<CodeLocation['snapshot']>>,
+      executionPlan: (jobName: string, opts?: { stepKeysToExecute?: readonly string[] | null; runConfig?: Record<string, unknown> }) => {
+        if (opts?.stepKeysToExecute?.length) return location.executionPlan(jobName, opts);
+        const key = `${jobName}\u0000${JSON.stringify(opts?.runConfig ?? {})}`;
+        let plan = plans.get(key);
+        if (!plan) {
+          plan = location.executionPlan(jobName, opts);
+          plan.catch(() => plans.delete(key));
+          plans.set(key, plan);
+        }
+        return plan as ReturnType<CodeLocation['executionPlan']>;
+      },
+    });
+    planned.set(loaded, wrapped);
+  }
+  return wrapped;
+}
 
 /** The tags of a run request (plus its partition tag). */
 export function requestTags(request: RunRequestLike): Record<string, string> {

@@ -38,7 +38,8 @@ export interface ScheduleSnapshotLike {
   jobName: string;
   cronSchedule: string | readonly string[];
   executionTimezone?: string | null;
-  defaultStatus?: 'RUNNING' | 'STOPPED' | null;
+  /** `RUNNING` or `STOPPED`. */
+  defaultStatus?: string | null;
   /** Whether the schedule's job is partitioned (Dagster catches up only for those). */
   hasPartitions?: boolean;
 }
@@ -48,7 +49,8 @@ export interface SensorSnapshotLike {
   name: string;
   jobNames?: readonly string[];
   minIntervalSeconds?: number | null;
-  defaultStatus?: 'RUNNING' | 'STOPPED' | null;
+  /** `RUNNING` or `STOPPED`. */
+  defaultStatus?: string | null;
   sensorType?: string | null;
 }
 
@@ -78,6 +80,8 @@ export interface CodeLocationLike {
   /** The location's origin (a `CodeLocationOrigin` of `@inst/types`); a registered origin by name when absent. */
   readonly origin?: unknown;
   snapshot(): Promise<CodeLocationSnapshotLike>;
+  /** A full code location (`@inst/code-location`) also plans runs; runs then carry its execution plan and code origin. */
+  executionPlan?(jobName: string, options?: { stepKeysToExecute?: readonly string[] | null; runConfig?: Record<string, unknown> }): Promise<unknown>;
   partitionKeys?(jobName: string): Promise<string[]>;
   evaluateSchedule(name: string, context: { scheduledExecutionTime: number; timezone?: string }): Promise<ScheduleEvaluationLike>;
   evaluateSensor(

@@ -90,3 +90,23 @@ export async function startSensorAt(instance: Instance, location: CodeLocationLi
 export async function tempInstance(overrides: Record<string, unknown> = {}): Promise<Instance> {
   return Instance.localTemp(undefined, overrides);
 }
+
+/** A persistent instance on a scratch Postgres database (dropped by the returned dispose). */
+export async function postgresInstance(): Promise<{ instance: Instance; dispose: () => Promise<void> }> {
+  const { createScratchDatabase } = await import('@inst/storage-postgres/testing');
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const scratch = await createScratchDatabase('inst_daemon_host');
+  const home = mkdtempSync(join(tmpdir(), 'inst-daemon-host-pg-'));
+  writeFileSync(join(home, 'dagster.yaml'), `storage:\n  postgres:\n    postgres_url: ${JSON.stringify(scratch.url)}\n`);
+  const instance = await Instance.fromConfig(home);
+  return {
+    instance,
+    dispose: async () => {
+      await instance.dispose();
+      await scratch.drop();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
