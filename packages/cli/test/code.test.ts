@@ -28,7 +28,7 @@ interface RunDoc {
 }
 
 describe('verbs with code locations', () => {
-  it('lists jobs, previews a schedule and a sensor without writing anything', async () => {
+  it('lists jobs, previews a schedule and a sensor, lists and starts them from the code', async () => {
     const [jobs, schedule, sensor] = await Promise.all([
       json<{ jobs: { jobName: string; partitioned: boolean }[] }>(['job', 'list', '-f', DEFS]),
       json<{ runRequests: { tags?: Record<string, string> }[]; error: string | null }>(['schedule', 'preview', 'etl_hourly', '-f', DEFS]),
@@ -43,6 +43,16 @@ describe('verbs with code locations', () => {
     expect(schedule.doc.runRequests).toHaveLength(1);
     expect(schedule.doc.runRequests[0]!.tags?.tick).toMatch(/^\d+$/);
     expect(sensor.doc).toMatchObject({ runRequests: [{ runKey: 'file-42' }], cursor: '42' });
+
+    // Schedules and sensors from the code, started from the code (no stored state before).
+    const [schedules, started] = await Promise.all([
+      json<{ schedules: { name: string; status: string; cronSchedule: string; location: string }[] }>(['schedule', 'list', '-f', DEFS]),
+      json<{ name: string; status: string; minInterval: number }>(['sensor', 'start', 'new_files', '-f', DEFS]),
+    ]);
+    expect(schedules.doc.schedules).toEqual([expect.objectContaining({ name: 'etl_hourly', status: 'STOPPED', cronSchedule: '0 * * * *', location: 'defs' })]);
+    expect(started.doc).toMatchObject({ name: 'new_files', status: 'RUNNING', minInterval: 60 });
+    const sensors = await json<{ sensors: { name: string; status: string }[] }>(['sensor', 'list', '-f', DEFS, '--running']);
+    expect(sensors.doc.sensors).toEqual([expect.objectContaining({ name: 'new_files', status: 'RUNNING' })]);
   });
 
   it('executes a job in a run worker (exit 1 when it fails), re-executes it from failure, launches and backfills', async () => {

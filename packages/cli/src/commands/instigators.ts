@@ -1,10 +1,10 @@
 import type { Instance } from '@inst/core';
 import { replaceRecord } from '@inst/serdes';
-import { InstigatorType, SensorInstigatorData, ScheduleInstigatorData, type InstigatorState } from '@inst/types';
+import { InstigatorType, RemoteRepositoryOrigin, SensorInstigatorData, ScheduleInstigatorData, type InstigatorState, type SensorType } from '@inst/types';
 import type { Command } from 'commander';
 import { CliFailure, shortTime, UsageError, type CommandContext } from '../context';
 import { example, type Act } from '../program';
-import { previewSchedule, previewSensor, type CodeTargetOptions, addCodeTargetOptions } from '../code';
+import { previewSchedule, previewSensor, type CodeTargetOptions, addCodeTargetOptions, hasCodeTarget, openWorkspace } from '../code';
 
 type Kind = 'schedule' | 'sensor';
 
@@ -46,12 +46,64 @@ async function findState(instance: Instance, kind: Kind, name: string, location?
   return matches[0]!;
 }
 
+/** A schedule or sensor a code location defines, with its origin (what its stored state is keyed by). */
+interface CodeInstigator {
+  name: string;
+  location: string;
+  origin: ReturnType<RemoteRepositoryOrigin['getInstigatorOrigin']>;
+  cronSchedule: string | null;
+  minIntervalSeconds: number | null;
+  sensorType: string | null;
+  defaultStatus: string;
+}
+
+async function codeInstigators(ctx: CommandContext, kind: Kind, options: CodeTargetOptions): Promise<CodeInstigator[]> {
+  await using workspace = await openWorkspace(ctx, options);
+  const out: CodeInstigator[] = [];
+  for (const location of workspace.locations) {
+    if (options.location && location.name !== options.location) continue;
+    const snapshot = await location.snapshot();
+    const repository = new RemoteRepositoryOrigin({ codeLocationOrigin: location.origin, repositoryName: snapshot.repositoryName });
+    if (kind === 'schedule') {
+      for (const s of snapshot.schedules) out.push({ name: s.name, location: location.name, origin: repository.getInstigatorOrigin(s.name), cronSchedule: s.cronSchedule, minIntervalSeconds: null, sensorType: null, defaultStatus: s.defaultStatus });
+    } else {
+      for (const s of snapshot.sensors) out.push({ name: s.name, location: location.name, origin: repository.getInstigatorOrigin(s.name), cronSchedule: null, minIntervalSeconds: s.minIntervalSeconds, sensorType: s.sensorType, defaultStatus: s.defaultStatus });
+    }
+  }
+  return out;
+}
+
 function listCommand(kind: Kind) {
-  return async (ctx: CommandContext, options: { running?: boolean; stopped?: boolean }) => {
+  return async (ctx: CommandContext, options: CodeTargetOptions & { running?: boolean; stopped?: boolean }) => {
     await using instance = await ctx.instance();
-    const all = (await states(instance, kind))
-      .filter((s) => (options.running ? s.isRunning : true) && (options.stopped ? !s.isRunning : true))
-      .map(stateJson)
+    const stored = (await states(instance, kind)).map(stateJson);
+    let entries: (ReturnType<typeof stateJson> & { inCode?: boolean })[] = stored;
+    if (hasCodeTarget(options)) {
+      // The code's schedules/sensors, each with its stored state (or the default status declared in code).
+      entries = (await codeInstigators(ctx, kind, options)).map((c) => {
+        const state = stored.find((s) => s.originId === c.origin.getId());
+        const running = state ? state.running : c.defaultStatus === 'RUNNING';
+        return state
+          ? { ...state, inCode: true }
+          : {
+              name: c.name,
+              type: kind === 'schedule' ? 'SCHEDULE' : 'SENSOR',
+              status: running ? 'DECLARED_IN_CODE' : 'STOPPED',
+              running,
+              location: c.location,
+              repository: '',
+              originId: c.origin.getId(),
+              selectorId: c.origin.getSelector().selectorId,
+              cronSchedule: c.cronSchedule,
+              cursor: null,
+              minInterval: c.minIntervalSeconds,
+              lastTickTimestamp: null,
+              inCode: true,
+            };
+      });
+    }
+    const all = entries
+      .filter((s) => (options.running ? s.running : true) && (options.stopped ? !s.running : true))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     ctx.emit({ [`${kind}s`]: all }, () =>
       ctx.table(
@@ -64,8 +116,19 @@ function listCommand(kind: Kind) {
 }
 
 function startCommand(kind: Kind) {
-  return async (ctx: CommandContext, name: string, options: { location?: string }) => {
+  return async (ctx: CommandContext, name: string, options: CodeTargetOptions) => {
     await using instance = await ctx.instance();
+    if (hasCodeTarget(options)) {
+      // From the code: the state is created (or fixed) from what the code declares.
+      const entry = (await codeInstigators(ctx, kind, options)).find((c) => c.name === name);
+      if (!entry) throw new CliFailure(`${kind.toUpperCase()}_NOT_FOUND`, `no ${kind} named ${name} in the code location(s)`);
+      const after =
+        kind === 'schedule'
+          ? await instance.startSchedule({ name, origin: entry.origin, cronSchedule: entry.cronSchedule! })
+          : await instance.startSensor({ name, origin: entry.origin, minIntervalSeconds: entry.minIntervalSeconds, sensorType: entry.sensorType as SensorType | null });
+      ctx.emit(stateJson(after), () => ctx.out(`Started ${kind} ${name}`));
+      return;
+    }
     const state = await findState(instance, kind, name, options.location);
     let after: InstigatorState;
     if (kind === 'schedule') {
@@ -121,13 +184,18 @@ function register(program: Command, act: Act, kind: Kind): void {
   const plural = `${kind}s`;
   const group = program.command(kind).description(kind === 'schedule' ? 'Schedules: list, start, stop, preview.' : 'Sensors: list, start, stop, preview, cursor.');
   example(
-    group.command('list').description(`List the ${plural} with a stored state, and their status.`).option('--running', 'only running ones').option('--stopped', 'only stopped ones').action(act(listCommand(kind))),
+    addCodeTargetOptions(
+      group.command('list').description(`List the ${plural} with a stored state (or, with -f/-m/-w, those the code defines) and their status.`).option('--running', 'only running ones').option('--stopped', 'only stopped ones'),
+    ).action(act(listCommand(kind))),
     `inst ${kind} list --running`,
-    `inst ${kind} list --json`,
+    `inst ${kind} list -f defs.ts --json`,
   );
   example(
-    group.command('start').description(`Start a ${kind}: the daemon ticks it from now on.`).argument('<name>').option('--location <name>', 'the code location, when names clash').action(act(startCommand(kind))),
+    addCodeTargetOptions(group.command('start').description(`Start a ${kind} (its stored state, or with -f/-m/-w from the code): the daemon ticks it from now on.`).argument('<name>')).action(
+      act(startCommand(kind)),
+    ),
     `inst ${kind} start ${kind === 'schedule' ? 'daily_etl' : 'new_files'}`,
+    `inst ${kind} start ${kind === 'schedule' ? 'daily_etl' : 'new_files'} -f defs.ts`,
   );
   example(
     group.command('stop').description(`Stop a ${kind}.`).argument('<name>').option('--location <name>', 'the code location, when names clash').action(act(stopCommand(kind))),
