@@ -523,7 +523,7 @@ export function writeBlockOf(instance: object): Error | undefined {
 }
 
 /** Members that return synchronously: a bad argument throws rather than rejecting. */
-const SYNC_MEMBERS: ReadonlySet<string> = new Set([
+export const SYNC_MEMBERS: ReadonlySet<string> = new Set([
   'fileManagerDirectory',
   'injectEnvVars',
   'getSettings',
@@ -539,7 +539,7 @@ const SYNC_MEMBERS: ReadonlySet<string> = new Set([
 ]);
 
 /** Parameter names of each member (the TypeScript names, in order), for messages: `getRuns(limit)`. */
-const PARAMETER_NAMES: Readonly<Record<string, readonly string[]>> = {
+export const PARAMETER_NAMES: Readonly<Record<string, readonly string[]>> = {
   exit: ['_exceptionType', '_exceptionValue', '_traceback'],
   injectEnvVars: ['_locationName'],
   watchRunEvents: ['runId', 'options'],

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { InstError } from '@inst/errors';
 import { AssetKey, type DagsterRun } from '@inst/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MEMBER_ARGUMENTS, PARAMETER_NAMES, SYNC_MEMBERS, any } from '../src/arguments';
 import { Instance } from '../src/index';
 import { ACCEPTED_CASES, BAD_INPUT_CASES, type CaseContext } from './bad-input.cases';
 
@@ -54,6 +55,43 @@ describe('bad input at the facade boundary (SQLite home)', () => {
     expect(error, 'the call was accepted').toBeDefined();
     expect(InstError.isInstance(error) ? (error as InstError).code : `${(error as Error).name}: ${(error as Error).message}`).toBe('INVALID_ARGUMENT');
     expect((error as Error).message).toContain(c.param);
+  });
+
+  /*
+   * Generated, for every member with a schema: its first parameter given a Symbol (acceptable to no check), and
+   * one argument more than it takes. Each is refused naming the member's parameter, by rejecting (or throwing, for
+   * the synchronous members), and writes nothing (checked by the test below).
+   */
+  const STATICS = new Set(['ephemeral', 'localTemp', 'fromConfig', 'fromRef']);
+  const generated = Object.entries(MEMBER_ARGUMENTS).flatMap(([member, checks]) => [
+    ...(checks.length > 0 && checks[0] !== any
+      ? [[`${member}(${PARAMETER_NAMES[member]?.[0] ?? 'argument 1'}) given a Symbol`, member, [Symbol('bad')], `${member}(${PARAMETER_NAMES[member]?.[0] ?? 'argument 1'})`] as const]
+      : []),
+    [`${member} given ${checks.length + 1} arguments`, member, Array.from({ length: checks.length + 1 }, () => Symbol('extra')), `${member}()`] as const,
+  ]);
+
+  it.each(generated)('generated: %s → InvalidArgumentError', async (_name, member, args, param) => {
+    const target = (STATICS.has(member) ? Instance : ctx.instance) as unknown as Record<string, (...a: unknown[]) => unknown>;
+    let result: unknown;
+    let thrown: unknown;
+    try {
+      result = target[member]!.call(target, ...args);
+    } catch (error) {
+      thrown = error;
+    }
+    if (SYNC_MEMBERS.has(member)) {
+      expect(thrown, 'a synchronous member throws').toBeDefined();
+    } else {
+      expect(thrown, 'a Promise-returning member rejects rather than throwing').toBeUndefined();
+      thrown = await (result as Promise<unknown>).then(() => undefined, (error: unknown) => error);
+    }
+    // A runless asset event of the wrong type is Dagster's DagsterInvariantViolationError (checked by the domain).
+    if (args.length === 1 && (member === 'reportRunlessAssetEvent' || member === '_reportRunlessAssetEvent')) {
+      expect((thrown as InstError).code).toBe('INVARIANT_VIOLATION');
+      return;
+    }
+    expect((thrown as InstError).code).toBe('INVALID_ARGUMENT');
+    expect((thrown as Error).message).toContain(param);
   });
 
   it('the bad calls wrote nothing, and the run log is still readable through every read path', async () => {
