@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InstError } from '@inst/errors';
+import { createScratchDatabase, pgAvailable } from '@inst/storage-postgres/testing';
 import { AssetKey, type DagsterRun } from '@inst/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MEMBER_ARGUMENTS, PARAMETER_NAMES, SYNC_MEMBERS, any } from '../src/arguments';
@@ -23,14 +24,23 @@ async function snapshotOf(instance: Instance, run: DagsterRun): Promise<unknown>
   };
 }
 
-describe('bad input at the facade boundary (SQLite home)', () => {
+const PG = await pgAvailable();
+
+describe.each([['SQLite', false], ...(PG ? [['Postgres', true] as const] : [])] as const)('bad input at the facade boundary (%s)', (_backend, postgres) => {
   let home: string;
   let ctx: CaseContext;
   let before: unknown;
+  let drop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'inst-bad-input-'));
-    const instance = await Instance.fromConfig(home);
+    let overrides: Record<string, unknown> = {};
+    if (postgres) {
+      const scratch = await createScratchDatabase('inst_corr_bad_input');
+      drop = () => scratch.drop();
+      overrides = { storage: { postgres: { postgres_url: scratch.url } } };
+    }
+    const instance = await Instance.localTemp(home, overrides);
     const run = await instance.createRun({ jobName: 'corr_job' });
     await instance.reportEngineEvent('a good event', run);
     ctx = { instance, run };
@@ -39,6 +49,7 @@ describe('bad input at the facade boundary (SQLite home)', () => {
 
   afterAll(async () => {
     await ctx.instance.dispose();
+    await drop?.();
     rmSync(home, { recursive: true, force: true });
   });
 
