@@ -3,7 +3,10 @@
  * submit launches at once) and its worker process starts, opens the instance, loads the code location and writes
  * RUN_START. Prints p50 / p90 / p99 / max in milliseconds as one JSON line.
  *
- *   node --import tsx --conditions=@inst/source bench/launch-latency.ts [runs=30] [concurrency=1]
+ *   node --import tsx --conditions=@inst/source bench/launch-latency.ts [runs=30] [concurrency=1] [gapMs=0]
+ *
+ * `gapMs` pauses between a run's RUN_START and the next submit (a launcher that is not saturated: its spare
+ * worker is ready); 0 measures back-to-back launches.
  *
  * It imports @inst/core by path (core depends on this package, so this package cannot depend on core).
  */
@@ -18,6 +21,7 @@ const { Instance } = (await import(new URL('../../core/src/index.ts', import.met
 
 const runs = Number(process.argv[2] ?? 30);
 const concurrency = Number(process.argv[3] ?? 1);
+const gapMs = Number(process.argv[4] ?? 0);
 const locationDir = fileURLToPath(new URL('../test/fixtures/jobs/', import.meta.url));
 
 const home = mkdtempSync(join(tmpdir(), 'inst-launch-bench-'));
@@ -52,6 +56,7 @@ await Promise.all(
     while (next < runs) {
       next++;
       latencies.push(await one());
+      if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
     }
   }),
 );
@@ -59,7 +64,7 @@ await (instance.runLauncher as ChildProcessRunLauncher).join(120_000);
 latencies.sort((a, b) => a - b);
 const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)]!;
 process.stdout.write(
-  `${JSON.stringify({ bench: 'child-process launcher submit→RUN_START (ms)', runs, concurrency, p50: Math.round(at(0.5)), p90: Math.round(at(0.9)), p99: Math.round(at(0.99)), max: Math.round(at(1)) })}\n`,
+  `${JSON.stringify({ bench: 'child-process launcher submit→RUN_START (ms)', runs, concurrency, gapMs, p50: Math.round(at(0.5)), p90: Math.round(at(0.9)), p99: Math.round(at(0.99)), max: Math.round(at(1)) })}\n`,
 );
 await location.dispose();
 await instance.dispose();

@@ -5,7 +5,7 @@
  * `checkRunWorkerHealth` work from any process on that host.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { InvariantViolationError, InvalidArgumentError } from '@inst/errors';
@@ -45,6 +45,11 @@ export interface ChildProcessRunLauncherOptions {
   instance?: ChildProcessLauncherInstance;
   /** Poll interval (ms) while waiting for a terminated worker to exit (default 50). */
   pollIntervalMs?: number;
+  /**
+   * After the first launch, keep one spare worker with the instance open and the executor loaded, so the next run
+   * starts without paying for Node, tsx and module loading (default true).
+   */
+  prewarm?: boolean;
 }
 
 const LAUNCHER = 'ChildProcessRunLauncher';
@@ -59,6 +64,8 @@ export class ChildProcessRunLauncher implements RunLauncher {
   readonly supportsCheckRunWorkerHealth = true;
   #registered: ChildProcessLauncherInstance | undefined;
   readonly #options: ChildProcessRunLauncherOptions;
+  #spare: Spare | undefined;
+  #disposed = false;
   /** Workers started by this launcher, by run id, until they exit. */
   readonly #children = new Map<string, { child: ChildProcess; exited: Promise<void> }>();
 
@@ -183,8 +190,18 @@ export class ChildProcessRunLauncher implements RunLauncher {
     clearTimeout(timer);
   }
 
-  /** Workers keep running after the launcher is disposed (they are their runs' own processes). */
-  async dispose(): Promise<void> {}
+  /** Stops the spare worker; run workers keep running (they are their runs' own processes). */
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (spare && !spare.gone) {
+      const exited = new Promise<void>((resolve) => spare.child.once('exit', () => resolve()));
+      spare.child.kill('SIGTERM');
+      await Promise.race([exited, sleep(5_000)]);
+      if (!spare.gone) spare.child.kill('SIGKILL');
+    }
+  }
 
   #instanceModule(): string {
     const module = this.#options.instanceModule ?? process.env.INST_INSTANCE_MODULE;
@@ -203,34 +220,128 @@ export class ChildProcessRunLauncher implements RunLauncher {
     // A worker that died may not have been reaped yet; only a live one blocks a new worker.
     if (previous && (previous.child.exitCode !== null || previous.child.signalCode !== null || !processIsAlive(previous.child.pid ?? -1))) this.#children.delete(run.runId);
     if (this.#children.has(run.runId)) throw new InvariantViolationError(`Run ${run.runId} already has a worker started by this launcher`, { ids: { runId: run.runId } });
-    const args: RunWorkerArgs = { runId: run.runId, instanceRef: instance.getRef(), instanceModule: this.#instanceModule(), resume };
-    let output: number | 'ignore' = 'ignore';
-    if (instance.rootDirectory) {
-      const dir = join(instance.rootDirectory, 'run-workers');
-      mkdirSync(dir, { recursive: true });
-      output = openSync(join(dir, `${run.runId}.log`), 'a');
+
+    let child = await this.#takeSpare(run.runId, resume);
+    if (!child) {
+      const args: RunWorkerArgs = { runId: run.runId, instanceRef: instance.getRef(), instanceModule: this.#instanceModule(), resume };
+      child = this.#spawnWorker(args, `${run.runId}.log`, false);
+      if (child.pid === undefined) {
+        const spawned = child;
+        const error = await new Promise<Error>((resolve) => spawned.once('error', resolve));
+        throw new InvariantViolationError(`Could not start the run worker of run ${run.runId}: ${error.message}`, { ids: { runId: run.runId }, cause: error });
+      }
     }
-    let child: ChildProcess;
+    const worker = child;
+    const exited = new Promise<void>((resolve) => {
+      if (worker.exitCode !== null || worker.signalCode !== null) resolve();
+      else worker.once('exit', () => resolve());
+    });
+    this.#children.set(run.runId, { child: worker, exited });
+    void exited.then(() => {
+      if (this.#children.get(run.runId)?.child === worker) this.#children.delete(run.runId);
+    });
+    worker.unref();
+    await instance.addRunTags(run.runId, { [RUN_WORKER_TAG]: runWorkerTagValue(worker.pid!) });
+    // The next launch gets a worker that has already loaded the instance and the executor.
+    if (this.#options.prewarm ?? true) this.#replenishSpare();
+  }
+
+  #spawnWorker(args: RunWorkerArgs, logName: string, spare: boolean): ChildProcess {
+    const root = this.#registered?.rootDirectory;
+    let output: number | 'ignore' = 'ignore';
+    if (root) {
+      const dir = join(root, 'run-workers');
+      mkdirSync(dir, { recursive: true });
+      output = openSync(join(dir, logName), 'a');
+    }
     try {
-      child = spawn(process.execPath, [...childExecArgv(this.#options.execArgv), entryModulePath('run-worker-main'), JSON.stringify(args)], {
+      return spawn(process.execPath, [...childExecArgv(this.#options.execArgv), entryModulePath('run-worker-main'), JSON.stringify(args)], {
         detached: true,
         env: this.#options.env ?? process.env,
-        stdio: ['ignore', output, output],
+        stdio: spare ? ['ignore', output, output, 'ipc'] : ['ignore', output, output],
       });
     } finally {
       if (typeof output === 'number') closeSync(output);
     }
-    const pid = child.pid;
-    if (pid === undefined) {
-      const error = await new Promise<Error>((resolve) => child.once('error', resolve));
-      throw new InvariantViolationError(`Could not start the run worker of run ${run.runId}: ${error.message}`, { ids: { runId: run.runId }, cause: error });
-    }
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    this.#children.set(run.runId, { child, exited });
-    void exited.then(() => {
-      if (this.#children.get(run.runId)?.child === child) this.#children.delete(run.runId);
-    });
-    child.unref();
-    await instance.addRunTags(run.runId, { [RUN_WORKER_TAG]: runWorkerTagValue(pid) });
   }
+
+  /** Starts a spare worker (instance open, waiting for a run) unless one is there or starting. */
+  #replenishSpare(): void {
+    if (this.#spare || this.#disposed) return;
+    let args: RunWorkerArgs;
+    try {
+      args = { runId: '', instanceRef: this.#instance().getRef(), instanceModule: this.#instanceModule(), resume: false, spare: true };
+    } catch {
+      return;
+    }
+    const logName = `spare-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.log`;
+    const child = this.#spawnWorker(args, logName, true);
+    let settle: (ok: boolean) => void = () => {};
+    const spare: Spare = { child, logName, ready: false, gone: false, whenReady: new Promise<boolean>((resolve) => (settle = resolve)) };
+    this.#spare = spare;
+    child.on('message', (message: { kind?: string }) => {
+      if (message?.kind === 'spare-ready') {
+        spare.ready = true;
+        settle(true);
+      }
+    });
+    const forget = (): void => {
+      spare.gone = true;
+      settle(false);
+      if (this.#spare === spare) this.#spare = undefined;
+    };
+    child.once('exit', forget);
+    child.once('error', forget);
+    // An idle spare keeps neither this process alive nor its event loop busy; it exits when this process does.
+    child.unref();
+    (child.channel as { unref?: () => void } | undefined)?.unref?.();
+  }
+
+  /** Hands the run to the ready spare worker; undefined (cold start) when there is none or it does not accept. */
+  async #takeSpare(runId: string, resume: boolean): Promise<ChildProcess | undefined> {
+    const spare = this.#spare;
+    if (!spare || spare.gone) return undefined;
+    this.#spare = undefined;
+    // A spare still starting is further along than a worker started now: wait for it.
+    if (!spare.ready && !(await spare.whenReady)) return undefined;
+    if (!spare.child.connected) return undefined;
+    const accepted = await new Promise<boolean>((resolve) => {
+      const done = (ok: boolean): void => {
+        spare.child.off('message', onMessage);
+        spare.child.off('exit', onExit);
+        resolve(ok);
+      };
+      const onMessage = (message: { kind?: string }): void => {
+        if (message?.kind === 'accepted') done(true);
+      };
+      const onExit = (): void => done(false);
+      spare.child.on('message', onMessage);
+      spare.child.once('exit', onExit);
+      spare.child.send({ kind: 'run', runId, resume }, (error) => {
+        if (error) done(false);
+      });
+    });
+    if (!accepted) {
+      spare.child.kill('SIGKILL');
+      return undefined;
+    }
+    const root = this.#registered?.rootDirectory;
+    if (root) {
+      try {
+        renameSync(join(root, 'run-workers', spare.logName), join(root, 'run-workers', `${runId}.log`));
+      } catch {
+        // The log keeps its spare name.
+      }
+    }
+    return spare.child;
+  }
+}
+
+interface Spare {
+  readonly child: ChildProcess;
+  readonly logName: string;
+  ready: boolean;
+  gone: boolean;
+  /** Resolves true once the spare has the instance open, false if it exits first. */
+  readonly whenReady: Promise<boolean>;
 }

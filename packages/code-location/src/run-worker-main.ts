@@ -22,7 +22,7 @@ interface WorkerInstance extends ExecutionInstanceOps {
   dispose(): Promise<void>;
 }
 
-const args = JSON.parse(process.argv[2] ?? '{}') as RunWorkerArgs;
+let args = JSON.parse(process.argv[2] ?? '{}') as RunWorkerArgs;
 const controller = new AbortController();
 let interrupts = 0;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -43,8 +43,39 @@ async function openInstance(): Promise<WorkerInstance> {
   throw new Error(`${args.instanceModule} exports neither openInstance nor Instance`);
 }
 
+/**
+ * A spare worker (started ahead of time by the launcher, with the instance already open) waits here for the run
+ * it is given over IPC, confirms, and leaves the IPC channel: from then on it is the run's own process. Null when
+ * the launcher goes away (or stops the spare) first.
+ */
+function waitForAssignment(): Promise<{ runId: string; resume: boolean } | null> {
+  return new Promise((resolve) => {
+    const stop = (): void => resolve(null);
+    process.once('disconnect', stop);
+    controller.signal.addEventListener('abort', stop, { once: true });
+    process.once('message', (message: { kind?: string; runId?: string; resume?: boolean }) => {
+      if (message?.kind !== 'run' || typeof message.runId !== 'string') return stop();
+      process.off('disconnect', stop);
+      const assignment = { runId: message.runId, resume: message.resume === true };
+      process.send?.({ kind: 'accepted', pid: process.pid }, undefined, {}, () => {
+        process.disconnect();
+        resolve(assignment);
+      });
+    });
+    process.send?.({ kind: 'spare-ready', pid: process.pid });
+  });
+}
+
 async function main(): Promise<number> {
   const instance = await openInstance();
+  if (args.spare) {
+    const assignment = await waitForAssignment();
+    if (!assignment) {
+      await instance.dispose();
+      return 0;
+    }
+    args = { ...args, ...assignment, spare: false };
+  }
   try {
     const run = await instance.getRunById(args.runId);
     if (!run) {

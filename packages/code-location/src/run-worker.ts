@@ -14,6 +14,8 @@ export interface RunWorkerArgs {
   readonly instanceModule: string;
   /** Resume a run whose previous worker died: skip steps that already succeeded, no second RUN_START. */
   readonly resume: boolean;
+  /** A spare worker: open the instance, then wait for the run over IPC (`runId` is empty until then). */
+  readonly spare?: boolean;
 }
 
 /** Run tag holding the run worker's process as JSON `{"host": …, "pid": …}` (like Dagster's `.dagster/grpc_info`). */
