@@ -1417,7 +1417,7 @@ async function openFromRef<T extends Instance>(cls: InstanceClass<T>, ref: Insta
   const storageConfig = settings.storageConfig;
   checkSqliteFiles(ref.home, storageConfig);
   const target = (await loadInstanceClass(settings)) ?? cls;
-  const { runCoordinator, runLauncher } = loadComponents(ref.config, settings);
+  const { runCoordinator, runLauncher } = loadComponents(ref.config, settings, ref.home);
   const pool = defaultPoolLimitOf(settings);
   let storages: OpenedStorages;
   try {

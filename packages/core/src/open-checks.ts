@@ -5,6 +5,8 @@ import type { RunCoordinator, RunLauncher } from '@inst/run-launcher';
 import type { InstanceConfig, InstanceSettings, StorageConfig } from '@inst/settings';
 import type { StorageLifecycle } from '@inst/storage';
 import { revisionStanding } from '@inst/storage-sql';
+import { computeLogManagerFromConfig } from '@inst/execution';
+import { schedulerFromConfig } from '@inst/scheduling';
 import { loadRunCoordinator, loadRunLauncher } from './components';
 
 /*
@@ -77,8 +79,19 @@ export function checkSqliteFiles(home: string, storage: StorageConfig): void {
 }
 
 /** The run coordinator and launcher the config names, loaded now (refused with a ConfigError naming the key). */
-export function loadComponents(config: InstanceConfig, settings: InstanceSettings): { runCoordinator: RunCoordinator; runLauncher: RunLauncher } {
+export function loadComponents(config: InstanceConfig, settings: InstanceSettings, home?: string): { runCoordinator: RunCoordinator; runLauncher: RunLauncher } {
   const problems: string[] = [];
+  // The scheduler and compute log manager are built later (their constructors create nothing); check them now.
+  try {
+    schedulerFromConfig(settings.schedulerConfig);
+  } catch (error) {
+    problems.push(...(error instanceof ConfigError ? error.problems : [`scheduler: ${(error as Error).message}`]));
+  }
+  try {
+    void computeLogManagerFromConfig(settings.computeLogsConfig, join(home ?? '.', 'storage')).dispose();
+  } catch (error) {
+    problems.push(`compute_logs: ${componentName(config.compute_logs as { module?: string; class?: string } | undefined)} cannot be loaded: ${(error as Error).message}`);
+  }
   let runCoordinator: RunCoordinator | undefined;
   let runLauncher: RunLauncher | undefined;
   try {

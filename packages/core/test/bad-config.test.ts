@@ -101,6 +101,18 @@ export const BAD_CONFIG_CASES: readonly ConfigCase[] = [
     mentions: ['instance_class.class', 'is not a subclass of Instance'],
   },
   {
+    name: 'a scheduler class inst cannot load',
+    files: { 'dagster.yaml': 'scheduler:\n  module: dagster_cron\n  class: SystemCronScheduler\n' },
+    code: 'CONFIG_ERROR',
+    mentions: ['scheduler: dagster_cron.SystemCronScheduler'],
+  },
+  {
+    name: 'a compute_logs class inst cannot load (S3ComputeLogManager)',
+    files: { 'dagster.yaml': 'compute_logs:\n  module: dagster_aws.s3.compute_log_manager\n  class: S3ComputeLogManager\n  config: { bucket: b }\n' },
+    code: 'CONFIG_ERROR',
+    mentions: ['compute_logs: dagster_aws.s3.compute_log_manager.S3ComputeLogManager cannot be loaded'],
+  },
+  {
     name: 'a missing home',
     home: (made) => join(made, 'does-not-exist'),
     code: 'FILE_SYSTEM_ERROR',
