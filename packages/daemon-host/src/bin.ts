@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
  * `inst-daemon-host`: runs the daemon host for the instance in `--home` (default `INST_HOME` / `DAGSTER_HOME`) until
- * SIGTERM or SIGINT. `inst daemon run` does the same through {@link runDaemonHost}.
+ * SIGTERM or SIGINT, over the code locations of `-w workspace.yaml` or `-f file` / `-m module` (Dagster's flag names). `inst daemon run` does the same through {@link runDaemonHost}.
  */
 import { parseArgs } from 'node:util';
+import { loadWorkspace } from '@inst/code-location';
 import { Instance } from '@inst/core';
 import { runDaemonHost } from './host';
 import './index';
@@ -16,14 +17,28 @@ async function main(): Promise<void> {
       'lease-retry': { type: 'string' },
       wait: { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
+      workspace: { type: 'string', short: 'w' },
+      'python-file': { type: 'string', short: 'f', multiple: true },
+      'module-name': { type: 'string', short: 'm', multiple: true },
+      'working-directory': { type: 'string', short: 'd' },
     },
   });
   const instance = values.home ? await Instance.fromConfig(values.home) : await Instance.get();
   const { createJsonLogger } = await import('./logger');
   const log = createJsonLogger({ level: values['log-level'] as 'debug' | 'info' | 'warn' | 'error' });
+  const hasWorkspace = values.workspace || values['python-file']?.length || values['module-name']?.length;
+  const workspace = hasWorkspace
+    ? await loadWorkspace({
+        ...(values.workspace ? { workspaceFile: values.workspace } : {}),
+        ...(values['python-file']?.length ? { file: values['python-file'] } : {}),
+        ...(values['module-name']?.length ? { module: values['module-name'] } : {}),
+        ...(values['working-directory'] ? { workingDirectory: values['working-directory'] } : {}),
+      })
+    : null;
   try {
     await runDaemonHost({
       instance,
+      workspace,
       log,
       waitForOtherHost: values.wait,
       ...(values['heartbeat-interval'] ? { heartbeatIntervalSeconds: Number(values['heartbeat-interval']) } : {}),
@@ -31,6 +46,7 @@ async function main(): Promise<void> {
       onReady: (info) => process.stdout.write(`${JSON.stringify({ ready: true, ...info })}\n`),
     });
   } finally {
+    await workspace?.dispose();
     await instance.dispose();
   }
 }

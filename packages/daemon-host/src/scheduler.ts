@@ -38,6 +38,8 @@ export interface SchedulerOptions {
   readonly maxTickRetries?: number;
   /** How runs are created (default {@link createRunForRequest}). */
   readonly createRun?: RunCreator;
+  /** Schedules ticked at once (Dagster's `schedules.num_workers`; default 8): one slow schedule does not delay the others. */
+  readonly concurrency?: number;
   /** Test hook: throw at a point of a tick, as if the process died there. */
   readonly crashAt?: (point: SchedulerCrashPoint, info: { scheduleName: string; timestamp: number }) => void;
 }
@@ -79,29 +81,34 @@ export async function launchScheduledRuns(ctx: DaemonContext, options: Scheduler
   );
   const stored = new Map((await instance.allInstigatorState(undefined, undefined, InstigatorType.SCHEDULE)).map((s) => [s.selectorId, s]));
   const results: ScheduleIterationResult[] = [];
-  for (const schedule of loaded.flatMap(remoteSchedules)) {
-    if (ctx.signal.aborted) break;
-    let state = stored.get(schedule.selectorId) ?? null;
-    const current = currentScheduleState(schedule, state);
-    if (!current.isRunning) continue;
-    if (!state) {
-      // Declared running in code and never stored: store it, starting now.
-      state = await instance.addInstigatorState(
-        new InstigatorState({
-          origin: schedule.origin,
-          instigatorType: InstigatorType.SCHEDULE,
-          status: InstigatorStatus.DECLARED_IN_CODE,
-          instigatorData: new ScheduleInstigatorData({ cronSchedule: schedule.cronSchedule, startTimestamp: now }),
-        }),
-      );
+  const schedules = loaded.flatMap(remoteSchedules);
+  let next = 0;
+  const worker = async () => {
+    while (next < schedules.length && !ctx.signal.aborted) {
+      const schedule = schedules[next++]!;
+      let state = stored.get(schedule.selectorId) ?? null;
+      const current = currentScheduleState(schedule, state);
+      if (!current.isRunning) continue;
+      try {
+        if (!state) {
+          // Declared running in code and never stored: store it, starting now.
+          state = await instance.addInstigatorState(
+            new InstigatorState({
+              origin: schedule.origin,
+              instigatorType: InstigatorType.SCHEDULE,
+              status: InstigatorStatus.DECLARED_IN_CODE,
+              instigatorData: new ScheduleInstigatorData({ cronSchedule: schedule.cronSchedule, startTimestamp: now }),
+            }),
+          );
+        }
+        results.push(await launchForSchedule(ctx, schedule, state, now, options));
+      } catch (error) {
+        // One schedule's trouble does not stop the others.
+        log.error(`Scheduler caught an error for schedule ${schedule.name}`, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      }
     }
-    try {
-      results.push(await launchForSchedule(ctx, schedule, state, now, options));
-    } catch (error) {
-      // One schedule's trouble does not stop the others.
-      log.error(`Scheduler caught an error for schedule ${schedule.name}`, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-    }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 8) }, worker));
   return results;
 }
 
