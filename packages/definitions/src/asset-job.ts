@@ -63,7 +63,7 @@ export function selectAssets(jobName: string, selection: AssetSelection, assets:
   const byKey = new Map(assets.map((asset) => [asset.key.toDbString(), asset]));
   const picked = new Map<string, AssetDefinition>();
   for (const entry of selection) {
-    if (entry && typeof entry === 'object' && 'group' in entry && typeof entry.group === 'string') {
+    if (entry && typeof entry === 'object' && (entry as AssetDefinition).kind !== 'asset' && 'group' in entry && typeof entry.group === 'string') {
       for (const asset of assets) if (asset.group === entry.group) picked.set(asset.key.toDbString(), asset);
       continue;
     }

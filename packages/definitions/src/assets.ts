@@ -86,7 +86,7 @@ export interface AssetOptions<I extends Record<string, AssetDefinition<any> | As
   group?: string;
   metadata?: Readonly<Record<string, unknown>>;
   partitions?: PartitionsDefinition;
-  checks?: readonly AssetCheckSpec<T>[];
+  checks?: readonly AssetCheckSpec<NoInfer<T>>[];
   pool?: string;
   retryPolicy?: RetryPolicy;
   tags?: Readonly<Record<string, string>>;
