@@ -48,9 +48,6 @@ export interface CreateRunForLocationJobOptions {
   status?: string | null;
 }
 
-/** A code location that knows its origin (and, for a code server, its target). */
-type LocationWithOrigin = CodeLocation & { readonly target?: CodeLocationTarget };
-
 /**
  * Creates a run of `jobName` in `location` with both snapshots (asked of the code server) and Dagster-shaped
  * origins: `remoteJobOrigin` from the location's origin, and — for a location loaded from a file or module —
@@ -58,7 +55,7 @@ type LocationWithOrigin = CodeLocation & { readonly target?: CodeLocationTarget 
  */
 export async function createRunForLocationJob(
   instance: CreateRunInstance,
-  location: LocationWithOrigin,
+  location: CodeLocation & { readonly target?: CodeLocationTarget },
   jobName: string,
   options: CreateRunForLocationJobOptions = {},
 ): Promise<DagsterRun> {
