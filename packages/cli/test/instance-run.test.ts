@@ -89,9 +89,18 @@ describe('inst instance', () => {
     expect(badLimit.code).toBe(2);
   });
 
-  it('finds the home from --home, INST_HOME, then DAGSTER_HOME, and refuses to run without one', async () => {
+  it('finds the home from --home, INST_HOME, then DAGSTER_HOME, refuses to run without one, and lists config problems', async () => {
     const other = makeHome('other');
+    const bad = makeHome('bad-config', 'run_retries:\n  enabled: maybe\nrun_monitoring:\n  poll_interval_seconds: soon\n');
     try {
+      // A bad config: the problems as `path: message` lines, exit 1.
+      const config = await inst(['--home', bad, 'run', 'list']);
+      expect(config.code).toBe(1);
+      expect(config.stderr.trim().split('\n')).toEqual([
+        'inst: CONFIG_ERROR: invalid instance configuration',
+        'run_monitoring.poll_interval_seconds: expected a number',
+        'run_retries.enabled: expected true or false',
+      ]);
       const [fromDagster, instWins, none, missing] = await Promise.all([
         inst(['run', 'list', '--json'], { env: { DAGSTER_HOME: home } }),
         inst(['run', 'list', '--json'], { env: { INST_HOME: other, DAGSTER_HOME: home } }),
@@ -106,6 +115,7 @@ describe('inst instance', () => {
       expect(missing.stderr).toMatch(/^inst: USAGE: the instance home .*nope does not exist/);
     } finally {
       rmSync(other, { recursive: true, force: true });
+      rmSync(bad, { recursive: true, force: true });
     }
   });
 });
