@@ -1,6 +1,6 @@
 /*
  * The child-process run launcher end to end (owner: codeloc): real run worker processes on a real SQLite home,
- * the job loaded from a TypeScript code location with no build step.
+ * the job loaded from a TypeScript code location with no build step; and one run on Postgres.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ChildProcessCodeLocation, ChildProcessRunLauncher, createRunForLocationJob, runWorkerOf } from '@inst/code-location';
 import { DagsterEventType, DagsterRunStatus, type DagsterRun } from '@inst/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createScratchDatabase, pgAvailable, type ScratchDatabase } from '@inst/storage-postgres/testing';
 import { Instance } from '../src/index';
 
 const locationDir = fileURLToPath(new URL('../../code-location/test/fixtures/jobs/', import.meta.url));
@@ -174,5 +175,40 @@ describe('ChildProcessRunLauncher on a SQLite home', () => {
     expect(count(DagsterEventType.STEP_SUCCESS, 'first')).toBe(1);
     expect(count(DagsterEventType.STEP_SUCCESS, 'second')).toBe(1);
     expect(events.map((e) => e.message)).toContain(`Started process for resuming job (pid: ${resumed.pid}).`);
+  });
+});
+
+const pg = await pgAvailable();
+
+describe.runIf(pg)('ChildProcessRunLauncher on Postgres', () => {
+  it('executes a run in its own OS process against the same database', async () => {
+    const scratch: ScratchDatabase = await createScratchDatabase('inst_child_launcher');
+    const home = mkdtempSync(join(tmpdir(), 'inst-child-launcher-pg-'));
+    writeFileSync(
+      join(home, 'dagster.yaml'),
+      `run_coordinator:\n  module: dagster.core.run_coordinator\n  class: DefaultRunCoordinator\nstorage:\n  postgres:\n    postgres_url: ${JSON.stringify(scratch.url)}\n`,
+    );
+    const instance = await Instance.fromConfig(home);
+    const location = new ChildProcessCodeLocation({ locationName: 'jobs', file: join(locationDir, 'defs.ts'), workingDirectory: locationDir }, { output: 'ignore' });
+    try {
+      expect(instance.runLauncher).toBeInstanceOf(ChildProcessRunLauncher);
+      const log = join(home, 'pg.log');
+      const run = await createRunForLocationJob(instance, location, 'two_steps', { runConfig: { ops: { first: { config: { log } }, second: { config: { log } } } } });
+      await instance.submitRun(run.runId);
+      const done = await until('the Postgres run to finish', async () => {
+        const current = await instance.getRunById(run.runId);
+        return current?.isFinished ? current : null;
+      });
+      expect(done.status).toBe(DagsterRunStatus.SUCCESS);
+      const worker = runWorkerOf(done.tags)!;
+      expect(worker.pid).not.toBe(process.pid);
+      expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([`first ran ${worker.pid}`, `second started ${worker.pid}`, `second done ${worker.pid}`]);
+    } finally {
+      await (instance.runLauncher as ChildProcessRunLauncher).join(BOUND_MS);
+      await location.dispose();
+      await instance.dispose();
+      await scratch.drop();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
