@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ChildProcessCodeLocation, ChildProcessRunLauncher, createRunForLocationJob, runWorkerOf } from '@inst/code-location';
+import { ChildProcessCodeLocation, ChildProcessRunLauncher, createRunForLocationJob, jobCodeOrigin, remoteJobOrigin, runWorkerOf } from '@inst/code-location';
 import { DagsterEventType, DagsterRunStatus, type DagsterRun } from '@inst/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase, pgAvailable, type ScratchDatabase } from '@inst/storage-postgres/testing';
@@ -99,6 +99,17 @@ describe('ChildProcessRunLauncher on a SQLite home', () => {
     expect(messages).toContain(`Started process for run (pid: ${worker!.pid}).`);
     expect(messages).toContain(`Process for run exited (pid: ${worker!.pid}).`);
     expect(await instance.runLauncher.checkRunWorkerHealth!(done)).toMatchObject({ status: 'SUCCESS' });
+  });
+
+  it('fails a run whose job its code location does not define, with Dagster\'s engine event', async () => {
+    const target = { locationName: 'jobs', file: join(locationDir, 'defs.ts'), workingDirectory: locationDir };
+    const run = await instance.createRun({ jobName: 'ghost', remoteJobOrigin: remoteJobOrigin(target, 'ghost'), jobCodeOrigin: jobCodeOrigin(target, 'ghost') });
+    await instance.submitRun(run.runId);
+    const done = await finished(run.runId);
+    expect(done.status).toBe(DagsterRunStatus.FAILURE);
+    const failure = (await instance.allLogs(run.runId)).find((e) => e.message === 'Could not load job definition.');
+    expect(failure?.dagsterEvent?.eventTypeValue).toBe(DagsterEventType.ENGINE_EVENT);
+    expect(JSON.stringify(failure?.dagsterEvent?.eventSpecificData)).toContain('No job named ghost');
   });
 
   it('terminates a run from another process: RUN_CANCELING then RUN_CANCELED', async () => {
