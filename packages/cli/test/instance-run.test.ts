@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { Instance } from '@inst/core';
 import { defineJob, type InProcessRunLauncher } from '@inst/run-launcher';
-import { AssetKey, DagsterRunStatus, RUN_TAGS } from '@inst/types';
+import { AssetKey, DagsterEvent, DagsterEventType, DagsterRunStatus, RUN_TAGS } from '@inst/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_COORDINATOR_YAML, inst, instJson, makeHome } from './support';
 
@@ -174,7 +174,7 @@ describe('inst run', () => {
     expect(help.stdout).toContain('Example');
   });
 
-  it('cancels a run that was never launched, deletes one, and wipes all only with --yes', async () => {
+  it('cancels a run that was never launched and one in progress, deletes one, and wipes all only with --yes', async () => {
     const canceled = await instJson<{ runId: string; status: string }>(home, ['run', 'cancel', ids.pending]);
     expect(canceled).toEqual({ runId: ids.pending, status: 'CANCELED' });
     const [again, deleteUnknown] = await Promise.all([inst(['--home', home, 'run', 'cancel', ids.pending]), inst(['--home', home, 'run', 'delete', 'nope'])]);
@@ -185,7 +185,17 @@ describe('inst run', () => {
     const [listed, noYes] = await Promise.all([instJson<{ runs: RunDoc[] }>(home, ['run', 'list']), inst(['--home', home, 'run', 'wipe'])]);
     expect(listed.runs.map((r) => r.runId)).toEqual([ids.pending, ids.ok]);
     expect(noYes.code).toBe(2);
-    expect(await instJson(home, ['run', 'wipe', '--yes'])).toEqual({ deletedRuns: 2 });
+
+    // A run in progress whose worker is elsewhere: asked to stop (CANCELING), for the worker / monitoring to finish.
+    let started: string;
+    {
+      await using instance = await Instance.fromConfig(home);
+      const run = await instance.createRun({ jobName: 'etl' });
+      await instance.reportDagsterEvent(new DagsterEvent({ eventTypeValue: DagsterEventType.RUN_START, jobName: 'etl' }), run.runId);
+      started = run.runId;
+    }
+    expect(await instJson(home, ['run', 'cancel', started])).toEqual({ runId: started, status: 'CANCELING' });
+    expect(await instJson(home, ['run', 'wipe', '--yes'])).toEqual({ deletedRuns: 3 });
     expect((await instJson<{ runs: RunDoc[] }>(home, ['run', 'list'])).runs).toEqual([]);
   });
 });
