@@ -3,18 +3,32 @@
  * are created with both snapshots, planned events show partitions IN_PROGRESS for every partitions kind, and a
  * failed op run re-executes FROM_FAILURE from its stored plan with the parent's outputs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Instance } from '@inst/core';
 import { Definitions, evaluateSchedule, evaluateSensor, executionPlanSnapshot, type JobDefinition } from '@inst/definitions';
 import { executeRun } from '@inst/execution';
+import { createScratchDatabase, pgAvailable } from '@inst/storage-postgres/testing';
 import { serializeValue } from '@inst/serdes';
 import { AssetKey, DagsterEventType, DagsterRunStatus, createExecutionPlanSnapshotId, createJobSnapshotId } from '@inst/types';
 import defs, { customers, days, regionDays, regions } from './index';
 
 const at = (iso: string): number => Date.parse(iso) / 1000;
+const pg = await pgAvailable();
+
+const backends: { name: string; enabled: boolean; config: () => Promise<{ yaml: string; dispose: () => Promise<void> }> }[] = [
+  { name: 'SQLite', enabled: true, config: async () => ({ yaml: '', dispose: async () => {} }) },
+  {
+    name: 'Postgres',
+    enabled: pg,
+    config: async () => {
+      const scratch = await createScratchDatabase('inst_defs_example');
+      return { yaml: `storage:\n  postgres:\n    postgres_url: ${JSON.stringify(scratch.url)}\n`, dispose: () => scratch.drop() };
+    },
+  },
+];
 
 describe('the example code location', () => {
   it('loads as a Definitions with its jobs, schedule and sensor', () => {
@@ -58,15 +72,20 @@ describe('the example code location', () => {
     expect(done.skipMessage).toBe('no new customers');
   });
 
-  describe('on a SQLite home', () => {
+  for (const backend of backends) describe.runIf(backend.enabled)(`on a ${backend.name} home`, () => {
     let home: string;
     let instance: Instance;
+    let disposeBackend: () => Promise<void>;
     beforeAll(async () => {
       home = mkdtempSync(join(tmpdir(), 'inst-code-location-'));
-      instance = await Instance.localTemp(home, { run_coordinator: { module: 'dagster._core.run_coordinator', class: 'DefaultRunCoordinator' } });
+      const { yaml, dispose } = await backend.config();
+      disposeBackend = dispose;
+      writeFileSync(join(home, 'dagster.yaml'), `run_coordinator:\n  module: dagster.core.run_coordinator\n  class: DefaultRunCoordinator\n${yaml}`);
+      instance = await Instance.fromConfig(home);
     });
     afterAll(async () => {
       await instance?.dispose();
+      await disposeBackend?.();
       rmSync(home, { recursive: true, force: true });
     });
 
