@@ -205,22 +205,23 @@ export class SqliteLayout implements AsyncDisposable {
     mkdirSync(join(resolve(home), 'schedules'), { recursive: true });
     const opened: SqliteDriver[] = [];
     try {
-      const indexExisted = existsSync(paths.index);
       const runs = await openInitialized(paths.runs, RUN_STORAGE_METADATA, driverOptions, 'runs');
       opened.push(runs);
       let indexRecreated = false;
-      if (!indexExisted) {
-        // A new home has no run shards; a home with run shards (events) has lost its index. (A runs.db
-        // with runs but no shard has no events to lose: its index is created, as Dagster does.)
-        const hasRuns = listShardIds(paths.shardsDir).length > 0;
-        if (hasRuns && !rebuildMissingIndex) {
+      // Shards first, then the index: every process creates index.db before any shard, so a shard
+      // seen before index.db is found missing means it was deleted — not that another process is
+      // initializing the home right now. (A runs.db with runs but no shard has no events to lose:
+      // its index is created, as Dagster does.)
+      const hasRuns = listShardIds(paths.shardsDir).length > 0;
+      if (hasRuns && !existsSync(paths.index)) {
+        if (!rebuildMissingIndex) {
           throw new StorageFileMissingError(
             `The event log index ${paths.index} is missing from an instance home that has runs. ` +
               'It was not recreated: open with the rebuildMissingIndex option to rebuild it from the run shards.',
             paths.index,
           );
         }
-        indexRecreated = hasRuns;
+        indexRecreated = true;
       }
       const index = await openInitialized(paths.index, EVENT_LOG_METADATA, driverOptions, 'event_logs');
       opened.push(index);
