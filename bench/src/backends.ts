@@ -53,11 +53,17 @@ export interface InstanceHandle {
 }
 
 /** Opens the instance a spec names (used by the parent and by child processes). */
+/** The bench measures submitRun through Dagster's DefaultRunCoordinator (the default is now the queued one). */
+const COORDINATOR_YAML = 'run_coordinator:\n  module: dagster.core.run_coordinator\n  class: DefaultRunCoordinator\n';
+
 export async function openInstance(spec: InstanceSpec): Promise<BenchInstance> {
-  if (spec.backend === 'sqlite') return BenchInstance.fromConfig(spec.home);
+  if (spec.backend === 'sqlite') {
+    writeFileSync(join(spec.home, 'dagster.yaml'), COORDINATOR_YAML);
+    return BenchInstance.fromConfig(spec.home);
+  }
   // As a user configures it: a home whose dagster.yaml names the database (openPostgresStorages underneath).
   const home = mkdtempSync(join(tmpdir(), 'inst-bench-pg-home-'));
-  writeFileSync(join(home, 'dagster.yaml'), `storage:\n  postgres:\n    postgres_url: ${JSON.stringify(spec.url)}\n`);
+  writeFileSync(join(home, 'dagster.yaml'), `storage:\n  postgres:\n    postgres_url: ${JSON.stringify(spec.url)}\n${COORDINATOR_YAML}`);
   return BenchInstance.fromConfig(home);
 }
 
