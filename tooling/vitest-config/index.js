@@ -12,8 +12,11 @@ export function defineInstProject(test = {}) {
     ssr: { resolve: { conditions: ['@inst/source'] } },
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-      testTimeout: 30_000,
-      hookTimeout: 60_000,
+      // Generous bounds: a timeout only says a test is stuck. Tests spawn real processes (code servers, run
+      // workers, daemons) and CI shares two cores among every package's tests, so 30 s was reached by
+      // healthy tests on a loaded machine.
+      testTimeout: 180_000,
+      hookTimeout: 180_000,
       ...test,
     },
   });
