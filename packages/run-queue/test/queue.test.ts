@@ -143,3 +143,25 @@ describe.each(BACKENDS)('batched claims on %s', (backend) => {
     }
   });
 });
+
+it('the instance describes the coordinator that runs: queued for a home, launch-at-submit for an ephemeral instance', async () => {
+  const { Instance } = await import('@inst/core');
+  const { DefaultRunCoordinator } = await import('@inst/run-launcher');
+  const ephemeral = await Instance.ephemeral();
+  try {
+    expect(ephemeral.runCoordinator).toBeInstanceOf(DefaultRunCoordinator);
+    expect((ephemeral.infoDict().run_coordinator as { class: string }).class).toBe('DefaultRunCoordinator');
+    expect(ephemeral.getConcurrencyConfig().runQueueConfig).toBeUndefined();
+    expect(ephemeral.getRequiredDaemonTypes()).toEqual([]);
+  } finally {
+    await ephemeral.dispose();
+  }
+  const home = await testHome('sqlite', { run_queue: { max_concurrent_runs: 3 } });
+  try {
+    expect(home.instance.runCoordinator).toBeInstanceOf(QueuedRunCoordinator);
+    expect((home.instance.infoDict().run_coordinator as { class: string }).class).toBe('QueuedRunCoordinator');
+    expect(home.instance.getConcurrencyConfig().runQueueConfig?.maxConcurrentRuns).toBe(3);
+  } finally {
+    await home.dispose();
+  }
+});

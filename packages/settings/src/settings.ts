@@ -272,6 +272,8 @@ export class InstanceSettings {
   get runCoordinatorConfig(): Required<ConfigurableClassConfig> {
     const runQueue = this.config.run_queue;
     if (runQueue) return { ...DEFAULT_RUN_COORDINATOR, config: { ...runQueue } };
+    // An ephemeral instance launches at submit (Dagster's ephemeral instance uses DefaultRunCoordinator).
+    if (!this.config.run_coordinator && this.isEphemeral) return withConfig({ module: 'dagster._core.run_coordinator', class: 'DefaultRunCoordinator' });
     return withConfig(this.config.run_coordinator ?? DEFAULT_RUN_COORDINATOR);
   }
 
