@@ -17,7 +17,6 @@ import {
   DagsterEventType,
   DagsterRun,
   DagsterRunStatus,
-  EventLogEntry,
   RUN_TAGS,
   booleanTagValue,
   createExecutionPlanSnapshotId,
