@@ -14,8 +14,13 @@ const waker = new QueueWaker(instance);
 const launched: string[] = [];
 let iterations = 0;
 for (;;) {
-  const result = await runQueueIteration(instance, { launchConcurrency: 4 });
-  launched.push(...result.launched);
+  // As a daemon host does: an iteration that throws is reported and the loop goes on.
+  try {
+    const result = await runQueueIteration(instance, { launchConcurrency: 4 });
+    launched.push(...result.launched);
+  } catch (error) {
+    process.stderr.write(`iteration failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
   iterations++;
   if (existsSync(stopFile) && (await instance.getRunsCount(new RunsFilter({ statuses: [DagsterRunStatus.QUEUED] }))) === 0) break;
   await waker.wait(500);
