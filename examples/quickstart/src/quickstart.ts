@@ -1,25 +1,12 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createRunForLocationJob, loadWorkspace } from '@inst/code-location';
 import { Instance } from '@inst/core';
-import { buildAssetJob, defineAsset, Output } from '@inst/definitions';
-import type { InProcessRunLauncher } from '@inst/run-launcher';
+import { runDaemonHost, silentLogger } from '@inst/daemon-host';
 import { DagsterEventType } from '@inst/types';
 
-/** Some numbers: an asset whose value the next asset reads. */
-export const numbers = defineAsset({ key: 'numbers' }, async (context) => {
-  await context.log.info('extracting numbers');
-  console.log('extract: computing 5 squares'); // captured to the run's compute logs (<home>/storage/<run_id>/compute_logs)
-  return Array.from({ length: 5 }, (_, i) => (i + 1) ** 2);
-});
-
-/** The numbers loaded into the warehouse (fails when the run config says `fail`). */
-export const squares = defineAsset({ key: ['warehouse', 'squares'], ins: { numbers } }, (context, inputs) => {
-  if (context.runConfig.fail) throw new Error('the warehouse refused the load');
-  return new Output(inputs.numbers.length, { metadata: { rows: inputs.numbers.length } });
-});
-
-/** The job materializing both assets: its runs carry Dagster's job and execution plan snapshots. */
-export const numbersJob = buildAssetJob('numbers', [numbers, squares]);
+/** The code location file (its default export is the Definitions). */
+export const DEFS_FILE = fileURLToPath(new URL('./defs.ts', import.meta.url));
 
 export interface QuickstartResult {
   readonly runId: string;
@@ -27,46 +14,67 @@ export interface QuickstartResult {
   readonly streamed: number;
   readonly stepsSucceeded: number;
   readonly stepsFailed: number;
+  /** Pid of the run worker process that executed the run (from its "Started process for run" engine event). */
+  readonly workerPid: number | null;
 }
 
 /**
- * Opens (or creates) the instance home, creates runs of the job, launches each in-process while a watcher
- * streams its events as they are stored, then prints each run's status and stats.
+ * The control plane end to end: opens (or creates) the instance home with Dagster's defaults (queued runs,
+ * one OS process per run), loads the code location in a code server, submits two runs of its job (one fails),
+ * runs the daemon host until both runs have finished — the run queue daemon launches them, each in a run worker
+ * process — while watchers stream their events as they are stored, then prints each run's status and stats.
  */
 export async function runQuickstart(home: string, print: (line: string) => void = console.log): Promise<QuickstartResult[]> {
   mkdirSync(home, { recursive: true });
-  // A new home runs its jobs in this process (a home without config would use the child-process launcher).
-  if (!existsSync(join(home, 'dagster.yaml')) && !existsSync(join(home, 'inst.yaml'))) {
-    writeFileSync(join(home, 'dagster.yaml'), 'run_launcher:\n  module: dagster._core.launcher.sync_in_memory_run_launcher\n  class: SyncInMemoryRunLauncher\n');
-  }
   await using instance = await Instance.fromConfig(home);
-  (instance.runLauncher as InProcessRunLauncher).registerJob(numbersJob);
-  print(`instance home: ${home}`);
+  await using workspace = await loadWorkspace({ file: DEFS_FILE });
+  const location = workspace.locations[0]!;
+  print(`instance home: ${home}; code location ${location.name} (${DEFS_FILE})`);
+
+  const runs = [];
+  for (const runConfig of [{}, { fail: true }]) {
+    const run = await createRunForLocationJob(instance, location, 'numbers', { runConfig, tags: { example: 'quickstart' } });
+    await instance.submitRun(run.runId);
+    print(`run ${run.runId} submitted (${(await instance.getRunById(run.runId))!.status})`);
+    runs.push(run);
+  }
+
+  const watchers = runs.map(async (run) => {
+    let streamed = 0;
+    let workerPid: number | null = null;
+    for await (const { record } of instance.watchRunEvents(run.runId, { untilRunEnds: true })) {
+      const entry = record.eventLogEntry;
+      const what = entry.dagsterEventType ?? 'LOG';
+      const step = entry.stepKey ? ` [${entry.stepKey}]` : '';
+      const message = entry.dagsterEvent?.message ?? entry.userMessage;
+      const pid = /^Started process for run \(pid: (\d+)\)/.exec(message);
+      if (pid) workerPid = Number(pid[1]);
+      print(`  ${run.runId.slice(0, 8)} ${new Date(entry.timestamp * 1000).toISOString()} ${what}${step} ${message}`);
+      streamed++;
+    }
+    return { streamed, workerPid };
+  });
+
+  // The daemon host (run queue, monitoring, …) runs until both runs have ended.
+  const stop = new AbortController();
+  const host = runDaemonHost({ instance, workspace, signal: stop.signal, handleProcessSignals: false, log: silentLogger });
+  let watched: { streamed: number; workerPid: number | null }[];
+  try {
+    watched = await Promise.all(watchers);
+  } finally {
+    stop.abort();
+    await host;
+  }
 
   const results: QuickstartResult[] = [];
-  for (const runConfig of [{}, { fail: true }]) {
-    const run = await instance.createRunForJob(numbersJob, null, null, runConfig, null, null, { example: 'quickstart' });
-    print(`\nrun ${run.runId} created (${run.status})`);
-
-    let streamed = 0;
-    const watcher = (async () => {
-      for await (const { record } of instance.watchRunEvents(run.runId, { untilRunEnds: true })) {
-        const entry = record.eventLogEntry;
-        const what = entry.dagsterEventType ?? 'LOG';
-        const step = entry.stepKey ? ` [${entry.stepKey}]` : '';
-        print(`  ${new Date(entry.timestamp * 1000).toISOString()} ${what}${step} ${entry.dagsterEvent?.message ?? entry.userMessage}`);
-        streamed++;
-      }
-    })();
-    // Launch at once in this process (submitRun would hand the run to the queue, which the daemon drains).
-    await instance.launchRun(run.runId);
-    await watcher;
-
+  for (const [index, run] of runs.entries()) {
     const finished = (await instance.getRunById(run.runId))!;
     const stats = await instance.getRunStats(run.runId);
     const seconds = stats.endTime !== null && stats.startTime !== null ? (stats.endTime - stats.startTime).toFixed(3) : '?';
-    print(`run ${run.runId}: ${finished.status} — ${stats.stepsSucceeded} steps succeeded, ${stats.stepsFailed} failed, ${stats.materializations} materializations, ${seconds}s`);
-    results.push({ runId: run.runId, status: finished.status, streamed, stepsSucceeded: stats.stepsSucceeded, stepsFailed: stats.stepsFailed });
+    print(
+      `run ${run.runId}: ${finished.status} in worker pid ${watched[index]!.workerPid ?? '?'} — ${stats.stepsSucceeded} steps succeeded, ${stats.stepsFailed} failed, ${stats.materializations} materializations, ${seconds}s`,
+    );
+    results.push({ runId: run.runId, status: finished.status, streamed: watched[index]!.streamed, stepsSucceeded: stats.stepsSucceeded, stepsFailed: stats.stepsFailed, workerPid: watched[index]!.workerPid });
   }
 
   const total = await instance.getRunsCount();
