@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRunForLocationJob, loadWorkspace } from '@inst/code-location';
 import { Instance } from '@inst/core';
@@ -7,6 +8,8 @@ import { DagsterEventType } from '@inst/types';
 
 /** The code location file (its default export is the Definitions). */
 export const DEFS_FILE = fileURLToPath(new URL('./defs.ts', import.meta.url));
+
+const LEGACY_CONFIG = 'run_launcher:\n  module: dagster._core.launcher.sync_in_memory_run_launcher\n  class: SyncInMemoryRunLauncher\n';
 
 export interface QuickstartResult {
   readonly runId: string;
@@ -26,6 +29,9 @@ export interface QuickstartResult {
  */
 export async function runQuickstart(home: string, print: (line: string) => void = console.log): Promise<QuickstartResult[]> {
   mkdirSync(home, { recursive: true });
+  // An earlier version of this example ran runs in process and wrote this config; the defaults are what it shows now.
+  const config = join(home, 'dagster.yaml');
+  if (existsSync(config) && readFileSync(config, 'utf8') === LEGACY_CONFIG) rmSync(config);
   await using instance = await Instance.fromConfig(home);
   await using workspace = await loadWorkspace({ file: DEFS_FILE });
   const location = workspace.locations[0]!;
