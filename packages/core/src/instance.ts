@@ -29,6 +29,7 @@ import {
   runsNamespace,
   snapshotsNamespace,
 } from './namespaces';
+import { injectLocationEnvVars } from './secrets';
 import { openStorages, type OpenedStorages } from './storages';
 
 /** The parameters of a domain function after its `ops`. */
@@ -255,8 +256,10 @@ export class Instance implements AsyncDisposable {
     return toYaml(this.infoDict());
   }
 
-  /** Loads a code location's secrets into process.env; inst has no secrets loader, so there is nothing to load. */
-  injectEnvVars(_locationName?: string): void {}
+  /** Loads a code location's secrets into process.env through the `secrets` loader (default: per-project `.env`). */
+  injectEnvVars(locationName?: string): void {
+    injectLocationEnvVars(this.settings.secretsLoaderConfig, locationName);
+  }
 
   /** Dagster Observe feature gate: always false outside Dagster+. */
   dagsterObserveSupported(): boolean {
