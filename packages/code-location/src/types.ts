@@ -2,34 +2,11 @@
  * The code location contract (CONTRACTS.md, `@inst/code-location`): what the instance, the daemons and the CLI
  * may ask of user code, without running it in their own process.
  */
-import type { CodeLocationOrigin, ExecutionPlanSnapshot, JobSnapshot, SerializableErrorInfo } from '@inst/types';
+import type { CodeLocationOrigin, ExecutionPlanSnapshot, JobSnapshot } from '@inst/types';
 
-/** A run a schedule or sensor asks for (same shape as `@inst/definitions`' RunRequest). */
-export interface RunRequest {
-  runKey?: string | null;
-  runConfig?: Record<string, unknown>;
-  tags?: Record<string, string>;
-  jobName?: string;
-  partitionKey?: string | null;
-  /** Asset key paths. */
-  assetSelection?: string[][];
-}
-
-/** What a schedule's evaluation returns. */
-export interface ScheduleEvaluation {
-  runRequests: RunRequest[];
-  skipMessage?: string | null;
-  error?: SerializableErrorInfo | null;
-}
-
-/** What a sensor's evaluation returns. */
-export interface SensorEvaluation {
-  runRequests: RunRequest[];
-  skipMessage?: string | null;
-  cursor?: string | null;
-  dynamicPartitionsRequests?: { partitionsDefName: string; add?: string[]; delete?: string[] }[];
-  error?: SerializableErrorInfo | null;
-}
+// The evaluation shapes are @inst/definitions' own: the code server returns what its evaluate functions give.
+import type { ScheduleEvaluation, SensorEvaluation } from '@inst/definitions';
+export type { RunRequest, ScheduleEvaluation, SensorEvaluation } from '@inst/definitions';
 
 /** The tick a schedule is evaluated for. */
 export interface ScheduleEvaluationContext {
