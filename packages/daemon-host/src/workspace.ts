@@ -3,34 +3,15 @@
  * the members the scheduler, sensor and backfill daemons call. Any object with these members works, so the host
  * does not depend on how user code is loaded.
  */
-import type { SerializableErrorInfo } from '@inst/types';
+import type { RunRequest, ScheduleEvaluation, SensorEvaluation } from '@inst/definitions';
 
-/** A run request, as a schedule or sensor evaluation returns it (`@inst/definitions` `RunRequest`). */
-export interface RunRequestLike {
-  runKey?: string | null;
-  runConfig?: Record<string, unknown>;
-  tags?: Record<string, string>;
-  jobName?: string;
-  partitionKey?: string | null;
-  /** Asset key paths. */
-  assetSelection?: string[][];
-}
-
-/** A schedule evaluation (`ScheduleEvaluation`). */
-export interface ScheduleEvaluationLike {
-  runRequests: RunRequestLike[];
-  skipMessage?: string | null;
-  error?: SerializableErrorInfo | null;
-}
-
-/** A sensor evaluation (`SensorEvaluation`). */
-export interface SensorEvaluationLike {
-  runRequests: RunRequestLike[];
-  skipMessage?: string | null;
-  cursor?: string | null;
-  dynamicPartitionsRequests?: { partitionsDefName: string; add?: string[]; delete?: string[] }[];
-  error?: SerializableErrorInfo | null;
-}
+// The evaluation shapes are @inst/definitions' own (what a code location's evaluate calls return).
+/** A run request, as a schedule or sensor evaluation returns it. */
+export type RunRequestLike = RunRequest;
+/** A schedule evaluation. */
+export type ScheduleEvaluationLike = ScheduleEvaluation;
+/** A sensor evaluation. */
+export type SensorEvaluationLike = SensorEvaluation;
 
 /** A schedule in a location's snapshot. */
 export interface ScheduleSnapshotLike {
