@@ -6,6 +6,7 @@ import type {
   RunStatusSensorCursor} from './index';
 import {
   Definitions,
+  InvalidDefinitionError,
   SkipReason,
   addDynamicPartitions,
   dailyPartitions,
@@ -98,6 +99,17 @@ describe('evaluateSensor', () => {
     expect(second.runRequests[0]!.runKey).toBe('file-2');
     expect(sensor.minimumIntervalSeconds).toBe(10);
     expect(defineSensor({ name: 'd', job: opJob }, () => undefined).minimumIntervalSeconds).toBe(30);
+  });
+
+  it('checks the interval, name and function of every kind of sensor the same way', () => {
+    const bad = { name: 'bad', runStatus: 'FAILURE' as const, minimumIntervalSeconds: 0 };
+    expect(() => defineSensor({ name: 'bad', job: opJob, minimumIntervalSeconds: 0 }, () => undefined)).toThrow(InvalidDefinitionError);
+    expect(() => defineRunStatusSensor(bad, () => undefined)).toThrow(/minimumIntervalSeconds must be a positive integer/);
+    expect(() => defineRunStatusSensor({ ...bad, minimumIntervalSeconds: 1.5 }, () => undefined)).toThrow(InvalidDefinitionError);
+    expect(() => defineRunStatusSensor({ ...bad, minimumIntervalSeconds: 5 }, 'nope' as never)).toThrow(/needs a function/);
+    expect(() => defineRunStatusSensor({ ...bad, name: 'has space', minimumIntervalSeconds: 5 }, () => undefined)).toThrow(InvalidDefinitionError);
+    expect(() => defineSensor({ name: 'both', job: opJob, jobs: [opJob] }, () => undefined)).toThrow(/give job or jobs, not both/);
+    expect(defineRunStatusSensor({ ...bad, minimumIntervalSeconds: 5 }, () => undefined).minimumIntervalSeconds).toBe(5);
   });
 
   it('skip reasons, updateCursor, bare run requests, and errors', async () => {

@@ -199,20 +199,10 @@ export interface SensorDefinition {
 
 /** Defines a sensor: each evaluation may request runs, skip, move its cursor and add dynamic partitions. */
 export function defineSensor(options: SensorOptions, fn: (context: SensorContext) => SensorFnResult | Promise<SensorFnResult>): SensorDefinition {
-  const name = checkValidName(options?.name, 'Sensor');
-  if (typeof fn !== 'function') throw new InvalidDefinitionError(`Sensor ${name} needs a function`, { ids: { sensorName: name } });
-  if (options.job && options.jobs) throw new InvalidDefinitionError(`Sensor ${name}: give job or jobs, not both`, { ids: { sensorName: name } });
-  const jobs = options.jobs ? [...options.jobs] : options.job ? [options.job] : [];
-  const interval = options.minimumIntervalSeconds ?? 30;
-  if (!Number.isInteger(interval) || interval < 1) throw new InvalidDefinitionError(`Sensor ${name}: minimumIntervalSeconds must be a positive integer`, { ids: { sensorName: name } });
+  if (options?.job && options.jobs) throw new InvalidDefinitionError(`Sensor ${String(options.name)}: give job or jobs, not both`, { ids: { sensorName: String(options.name) } });
+  const jobs = options?.jobs ? [...options.jobs] : options?.job ? [options.job] : [];
   return Object.freeze({
-    kind: 'sensor' as const,
-    name,
-    jobs: Object.freeze(jobs),
-    jobNames: Object.freeze(jobs.map((job) => jobNameOf(job, `Sensor ${name}`))),
-    minimumIntervalSeconds: interval,
-    description: options.description ?? null,
-    defaultStatus: options.defaultStatus ?? 'STOPPED',
+    ...sensorBasics(options, fn, jobs),
     sensorType: 'STANDARD' as const,
     assetSelection: options.assetSelection
       ? Object.freeze(options.assetSelection.map((entry) => [...(typeof entry === 'object' && (entry as AssetDefinition).kind === 'asset' ? (entry as AssetDefinition).key : toAssetKey(entry as AssetKeyLike)).path]))
@@ -223,6 +213,27 @@ export function defineSensor(options: SensorOptions, fn: (context: SensorContext
     monitorAllCodeLocations: false,
     runStatusFn: null,
   });
+}
+
+/** The checks and fields every kind of sensor shares: name, function, targeted jobs, interval, status. */
+function sensorBasics(
+  options: { name: string; minimumIntervalSeconds?: number; description?: string; defaultStatus?: DefaultInstigatorStatus },
+  fn: unknown,
+  jobs: readonly JobTarget[],
+) {
+  const name = checkValidName(options?.name, 'Sensor');
+  if (typeof fn !== 'function') throw new InvalidDefinitionError(`Sensor ${name} needs a function`, { ids: { sensorName: name } });
+  const interval = options.minimumIntervalSeconds ?? 30;
+  if (!Number.isInteger(interval) || interval < 1) throw new InvalidDefinitionError(`Sensor ${name}: minimumIntervalSeconds must be a positive integer`, { ids: { sensorName: name } });
+  return {
+    kind: 'sensor' as const,
+    name,
+    jobs: Object.freeze([...jobs]),
+    jobNames: Object.freeze(jobs.map((job) => jobNameOf(job, `Sensor ${name}`))),
+    minimumIntervalSeconds: interval,
+    description: options.description ?? null,
+    defaultStatus: options.defaultStatus ?? ('STOPPED' as DefaultInstigatorStatus),
+  };
 }
 
 /** What a run status sensor's function gets: the run that reached the status. */
@@ -256,18 +267,10 @@ export function defineRunStatusSensor(
   options: RunStatusSensorOptions,
   fn: (context: RunStatusSensorContext) => SensorFnResult | Promise<SensorFnResult>,
 ): SensorDefinition {
-  const name = checkValidName(options?.name, 'Sensor');
-  if (typeof fn !== 'function') throw new InvalidDefinitionError(`Sensor ${name} needs a function`, { ids: { sensorName: name } });
-  const interval = options.minimumIntervalSeconds ?? 30;
-  const jobs = options.requestJob ? [options.requestJob] : [];
+  const basics = sensorBasics(options, fn, options?.requestJob ? [options.requestJob] : []);
+  const name = basics.name;
   return Object.freeze({
-    kind: 'sensor' as const,
-    name,
-    jobs: Object.freeze(jobs),
-    jobNames: Object.freeze(jobs.map((job) => jobNameOf(job, `Sensor ${name}`))),
-    minimumIntervalSeconds: interval,
-    description: options.description ?? null,
-    defaultStatus: options.defaultStatus ?? 'STOPPED',
+    ...basics,
     sensorType: 'RUN_STATUS' as const,
     assetSelection: null,
     fn: () => new SkipReason('Run status sensors are evaluated with the instance'),
