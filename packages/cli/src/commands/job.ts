@@ -80,7 +80,12 @@ async function executeInWorker(ctx: CommandContext, instance: Instance, run: Dag
   return (await instance.getRunById(run.runId))!;
 }
 
-async function execute(ctx: CommandContext, options: JobOptions): Promise<void> {
+/** Creates a run of the job the options name, from its code location, and hands it over while both are open. */
+async function withNewRun(
+  ctx: CommandContext,
+  options: JobOptions,
+  use: (instance: Instance, run: DagsterRun, jobName: string, locationName: string) => Promise<void>,
+): Promise<void> {
   const jobName = requireJob(options);
   const tags = parseTags(options.tag);
   const runConfig = runConfigOf(ctx, options.config);
@@ -89,24 +94,24 @@ async function execute(ctx: CommandContext, options: JobOptions): Promise<void> 
   await using instance = await ctx.instance();
   const { createRunForLocationJob } = await import('@inst/code-location');
   const run = await createRunForLocationJob(instance, location, jobName, { runConfig, tags, partitionKey: options.partition ?? null });
-  if (!ctx.json) ctx.note(`Executing run ${run.runId} of ${jobName} (${location.name}) in a run worker process`);
-  const finished = await executeInWorker(ctx, instance, run);
-  ctx.emit(runJson(finished), () => ctx.out(`Run ${finished.runId}: ${finished.status}`));
-  ctx.checkInterrupted(`run ${run.runId} was terminated`);
-  if (finished.status !== DagsterRunStatus.SUCCESS) throw new CliFailure('RUN_FAILED', `run ${finished.runId} of ${jobName} ended ${finished.status}`);
+  await use(instance, run, jobName, location.name);
 }
 
-async function launch(ctx: CommandContext, options: JobOptions): Promise<void> {
-  const jobName = requireJob(options);
-  const tags = parseTags(options.tag);
-  const runConfig = runConfigOf(ctx, options.config);
-  await using workspace = await openWorkspace(ctx, options);
-  const location = await locationDefining(workspace, options, 'jobs', jobName);
-  await using instance = await ctx.instance();
-  const { createRunForLocationJob } = await import('@inst/code-location');
-  const run = await createRunForLocationJob(instance, location, jobName, { runConfig, tags, partitionKey: options.partition ?? null });
-  const submitted = await instance.submitRun(run.runId);
-  ctx.emit(runJson(submitted), () => ctx.out(`Submitted run ${submitted.runId} of ${jobName}: ${submitted.status}`));
+function execute(ctx: CommandContext, options: JobOptions): Promise<void> {
+  return withNewRun(ctx, options, async (instance, run, jobName, locationName) => {
+    if (!ctx.json) ctx.note(`Executing run ${run.runId} of ${jobName} (${locationName}) in a run worker process`);
+    const finished = await executeInWorker(ctx, instance, run);
+    ctx.emit(runJson(finished), () => ctx.out(`Run ${finished.runId}: ${finished.status}`));
+    ctx.checkInterrupted(`run ${run.runId} was terminated`);
+    if (finished.status !== DagsterRunStatus.SUCCESS) throw new CliFailure('RUN_FAILED', `run ${finished.runId} of ${jobName} ended ${finished.status}`);
+  });
+}
+
+function launch(ctx: CommandContext, options: JobOptions): Promise<void> {
+  return withNewRun(ctx, options, async (instance, run, jobName) => {
+    const submitted = await instance.submitRun(run.runId);
+    ctx.emit(runJson(submitted), () => ctx.out(`Submitted run ${submitted.runId} of ${jobName}: ${submitted.status}`));
+  });
 }
 
 /** Dagster's `make_new_backfill_id`: eight random lowercase letters. */
