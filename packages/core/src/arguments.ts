@@ -322,7 +322,7 @@ export const MEMBER_ARGUMENTS: Readonly<Record<string, readonly Check[]>> = {
   getDaemonStatuses: [opt(strings)],
 
   // events
-  watchRunEvents: [runId, opt(shape({ after: opt(oneOf('an event log cursor or a storage id', eventCursor, int(-1))), signal: any, untilRunEnds: opt(bool), pollIntervalMs: opt(int(1)) }))],
+  watchRunEvents: [runId, opt(shape({ after: opt(oneOf('an event log cursor or a storage id', eventCursor, int(-1))), signal: any, untilRunEnds: opt(bool), waitForRun: opt(bool), pollIntervalMs: opt(int(1)), giveUpAfterMs: opt(int(0)) }))],
   logsAfter: [runId, opt(int(-1)), opt(eventTypes), opt(limit)],
   allLogs: [runId, opt(eventTypes)],
   getRecordsForRun: [runId, opt(eventCursor), opt(eventTypes), opt(limit), opt(bool)],

@@ -1,4 +1,4 @@
-import { InvalidCursorError } from '@inst/errors';
+import { InvalidCursorError, RunNotFoundError } from '@inst/errors';
 import type { WatchedEvent } from '@inst/storage';
 import { DagsterEventType, DagsterRun, DagsterRunStatus, EventLogCursor, type EventLogEntry } from '@inst/types';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +25,7 @@ describe('watchRunEvents', () => {
   it('yields stored events after the cursor, then new ones as they are stored, once each and in order', async () => {
     const ops = createFakeOps();
     ops.events.repeatInWatch = true;
+    ops.runs.add(new DagsterRun({ jobName: 'etl', runId: 'r1', status: DagsterRunStatus.STARTED }));
     await handleNewEvent(ops, logEntry('r1', 'zero'));
     await handleNewEvent(ops, logEntry('r1', 'one'));
     await handleNewEvent(ops, logEntry('r2', 'elsewhere'));
@@ -47,6 +48,7 @@ describe('watchRunEvents', () => {
 
   it('takes a storage id as the cursor, and yields nothing for an aborted signal', async () => {
     const ops = createFakeOps();
+    ops.runs.add(new DagsterRun({ jobName: 'etl', runId: 'r1', status: DagsterRunStatus.STARTED }));
     for (const m of ['a', 'b', 'c']) await handleNewEvent(ops, logEntry('r1', m));
     const controller = new AbortController();
     const iterator = watchRunEvents(ops, 'r1', { after: 2, signal: controller.signal })[Symbol.asyncIterator]();
@@ -87,6 +89,37 @@ describe('watchRunEvents', () => {
     for await (const event of watchRunEvents(ops, 'r1', { after: 1, untilRunEnds: true })) seen.push(event);
     expect(messages(seen)).toEqual(['cleanup 1', 'cleanup 2']);
     expect(seen.map((e) => e.cursor)).toEqual([EventLogCursor.fromStorageId(2).toString(), EventLogCursor.fromStorageId(3).toString()]);
+  });
+
+  it('fails with RunNotFoundError for a run that is not stored, instead of waiting forever', async () => {
+    const ops = createFakeOps();
+    const iterator = watchRunEvents(ops, 'nowhere')[Symbol.asyncIterator]();
+    const error = await iterator.next().then(() => undefined, (caught: unknown) => caught);
+    expect(error).toBeInstanceOf(RunNotFoundError);
+    expect((error as RunNotFoundError).runId).toBe('nowhere');
+    await expect(watchRunEvents(ops, 'nowhere', { untilRunEnds: true })[Symbol.asyncIterator]().next()).rejects.toThrow(RunNotFoundError);
+  });
+
+  it('with waitForRun, waits for a run that is not stored yet and yields its events once they are stored', async () => {
+    const ops = createFakeOps();
+    const controller = new AbortController();
+    const iterator = watchRunEvents(ops, 'later', { waitForRun: true, signal: controller.signal })[Symbol.asyncIterator]();
+    const first = take(iterator, 1);
+    ops.runs.add(new DagsterRun({ jobName: 'etl', runId: 'later', status: DagsterRunStatus.STARTED }));
+    await handleNewEvent(ops, logEntry('later', 'hello'));
+    expect(messages(await first)).toEqual(['hello']);
+    controller.abort();
+    expect((await iterator.next()).done).toBe(true);
+  });
+
+  it('watches the runless events (run id "") without a run', async () => {
+    const ops = createFakeOps();
+    await handleNewEvent(ops, logEntry('', 'runless'));
+    const controller = new AbortController();
+    const iterator = watchRunEvents(ops, '', { signal: controller.signal })[Symbol.asyncIterator]();
+    expect(messages(await take(iterator, 1))).toEqual(['runless']);
+    controller.abort();
+    expect((await iterator.next()).done).toBe(true);
   });
 
   it('rejects a malformed cursor with InvalidCursorError before reading', async () => {

@@ -1,3 +1,4 @@
+import { RunNotFoundError } from '@inst/errors';
 import type { EventHandlerFn, WatchedEvent, WatchOptions } from '@inst/storage';
 import { DagsterEventType, EventLogCursor, type EventLogRecord } from '@inst/types';
 import type { EventsInstanceOps } from './ops';
@@ -19,6 +20,12 @@ export function endWatchEventLogs(ops: Pick<EventsInstanceOps, 'eventLogStorage'
 export interface WatchRunEventsOptions extends WatchOptions {
   /** End after the run's RUN_SUCCESS, RUN_FAILURE or RUN_CANCELED event (at once, after the stored events, if it has ended). */
   untilRunEnds?: boolean;
+  /**
+   * Wait for a run that is not stored yet to appear (its events are yielded once they are stored). Without it, a
+   * run id that is not in run storage fails at once with a RunNotFoundError instead of waiting forever. The
+   * runless events (run id `''`) have no run and are always watched.
+   */
+  waitForRun?: boolean;
 }
 
 const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE, DagsterEventType.RUN_CANCELED]);
@@ -29,14 +36,15 @@ const DRAIN_PAGE_SIZE = 1000;
 /**
  * The run's events after `after` (a cursor string or a storage id; from the start when absent) as they are stored,
  * each once and in order, with the cursor to resume after it. Ends quietly when `signal` aborts, or with
- * `untilRunEnds` after the run's terminal event. Built on the event log storage's `watch`.
+ * `untilRunEnds` after the run's terminal event. A run that is not stored fails with a RunNotFoundError unless
+ * `waitForRun` is set. Built on the event log storage's `watch`.
  */
 export async function* watchRunEvents(
   ops: Pick<EventsInstanceOps, 'eventLogStorage' | 'getRunById'>,
   runId: string,
   options: WatchRunEventsOptions = {},
 ): AsyncGenerator<WatchedEvent, void, undefined> {
-  const { after, signal, untilRunEnds = false } = options;
+  const { after, signal, untilRunEnds = false, waitForRun = false } = options;
   if (signal?.aborted) return;
   // Parsed first, so a bad cursor fails before anything is read. Storage ids only grow within a run, so anything
   // at or below the last one yielded is a repeat.
@@ -47,10 +55,11 @@ export async function* watchRunEvents(
   const onAbort = (): void => controller.abort(signal?.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    if (untilRunEnds) {
-      const run = await ops.getRunById(runId);
+    if (untilRunEnds || !waitForRun) {
+      const run = runId === '' ? undefined : await ops.getRunById(runId);
+      if (!run && runId !== '' && !waitForRun) throw new RunNotFoundError(runId, `Run ${runId} not found: nothing to watch (pass waitForRun: true to wait for it to be stored)`);
       // An ended run's terminal event may lie before the cursor: read what is stored and stop, rather than wait.
-      if (run?.isFinished) {
+      if (untilRunEnds && run?.isFinished) {
         yield* storedEventsAfter(ops, runId, after, controller.signal);
         return;
       }
