@@ -29,7 +29,8 @@ export type InstErrorCode =
   | 'LAUNCH_ERROR'
   | 'CODE_LOCATION_LOAD_ERROR'
   | 'USER_CODE_PROCESS_ERROR'
-  | 'USER_CODE_UNREACHABLE';
+  | 'USER_CODE_UNREACHABLE'
+  | 'DRIVER_NOT_INSTALLED';
 
 const MARKER = Symbol.for('inst.error');
 
@@ -238,6 +239,23 @@ export class NotSupportedError extends InstError {
 export class DisposedError extends InstError {
   constructor(what = 'instance', options?: InstErrorOptions) {
     super('DISPOSED', `The ${what} has been disposed`, options);
+  }
+}
+
+/**
+ * A configured backend needs a database driver that is not installed (`better-sqlite3` for SQLite, `pg` for
+ * Postgres). The drivers are optional peer dependencies, so an install carries only the one it uses;
+ * `packageName` is the package to install.
+ */
+export class DriverNotInstalledError extends InstError {
+  /** The npm package to install, e.g. `better-sqlite3` or `pg`. */
+  readonly packageName: string;
+  constructor(packageName: string, purpose: string, options?: InstErrorOptions) {
+    super('DRIVER_NOT_INSTALLED', `${purpose} needs the ${packageName} package, which is not installed: run \`npm install ${packageName}\``, {
+      ...options,
+      ids: { packageName, ...options?.ids },
+    });
+    this.packageName = packageName;
   }
 }
 
