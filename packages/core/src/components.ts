@@ -1,4 +1,4 @@
-import { NotSupportedError } from '@inst/errors';
+import { DriverNotInstalledError, NotSupportedError } from '@inst/errors';
 import {
   DefaultRunCoordinator,
   InProcessRunLauncher,
@@ -8,6 +8,8 @@ import {
   type RunLauncher,
 } from '@inst/run-launcher';
 import { ChildProcessRunLauncher } from '@inst/code-location';
+import type * as SqliteBackend from '@inst/storage-sqlite';
+import type * as PostgresBackend from '@inst/storage-postgres';
 import { runQueueConfigOf, type InstanceConfig, type RunQueueBlock } from '@inst/settings';
 
 /** This package's entry module (source or built), which run workers import to open the instance from its ref. */
@@ -74,4 +76,47 @@ function childProcessRunLauncher(config: InstanceConfig): ChildProcessRunLaunche
     instanceModule: CORE_ENTRY_MODULE,
     ...(launcherConfig.terminate_grace_period_seconds === undefined ? {} : { terminateGracePeriodSeconds: launcherConfig.terminate_grace_period_seconds }),
   });
+}
+
+/**
+ * The SQLite backend, imported when a config first needs it. `better-sqlite3` is an optional peer dependency of
+ * `@inst/core`: a Postgres-only install never compiles it, and `import '@inst/core'` never loads it.
+ * @throws DriverNotInstalledError naming `better-sqlite3` when it is not installed.
+ */
+export function loadSqliteBackend(): Promise<typeof SqliteBackend> {
+  return importBackend(() => import('@inst/storage-sqlite'), ['better-sqlite3', '@inst/storage-sqlite'], 'SQLite storage (a Dagster home, or an ephemeral instance)');
+}
+
+/**
+ * The Postgres backend, imported when a config first names `postgres_url` / `postgres_db`. `pg` is an optional
+ * peer dependency of `@inst/core`, so a SQLite-only install never carries it.
+ * @throws DriverNotInstalledError naming `pg` when it is not installed.
+ */
+export function loadPostgresBackend(): Promise<typeof PostgresBackend> {
+  return importBackend(() => import('@inst/storage-postgres'), ['pg', '@inst/storage-postgres'], 'Postgres storage');
+}
+
+/**
+ * Runs `load`, turning "module not found" for one of `packages` (driver first) into a
+ * {@link DriverNotInstalledError} naming the package to install. Any other failure is rethrown as it is.
+ * @internal exported for tests
+ */
+export async function importBackend<T>(load: () => Promise<T>, packages: readonly string[], purpose: string): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const missing = missingPackage(error, packages);
+    if (missing === undefined) throw error;
+    throw new DriverNotInstalledError(missing, purpose, { cause: error });
+  }
+}
+
+function missingPackage(error: unknown, packages: readonly string[]): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : '';
+  const notFound = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (package|module)|Failed to (load|resolve)/.test(text);
+  if (!notFound) return undefined;
+  // Node names the package in quotes: "Cannot find package 'better-sqlite3' imported from …".
+  return packages.find((name) => text.includes(`'${name}'`) || text.includes(`"${name}"`));
 }

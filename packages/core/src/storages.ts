@@ -2,7 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError, NotSupportedError } from '@inst/errors';
 import type { StorageConfig } from '@inst/settings';
 import type { EventLogStorage, RunStorage, ScheduleStorage } from '@inst/storage';
-import { openSqliteStorages } from '@inst/storage-sqlite';
+import { loadPostgresBackend, loadSqliteBackend } from './components';
 
 /** The storages of one instance and how to close what they share. */
 export interface OpenedStorages {
@@ -33,8 +33,8 @@ export async function openStorages(target: StorageTarget): Promise<OpenedStorage
     case 'legacy':
       return openSqliteStorages(legacySqliteHome(home, storage), pool);
     case 'postgres': {
-      // Loaded on demand: SQLite users never load pg.
-      const { openPostgresStorages } = await import('@inst/storage-postgres');
+      // Loaded on demand: SQLite users never load pg (a missing driver is a DriverNotInstalledError).
+      const { openPostgresStorages } = await loadPostgresBackend();
       return openPostgresStorages(
         { url: storage.url },
         { ...(storage.poolSize === undefined ? {} : { poolSize: storage.poolSize }), shouldAutocreateTables: storage.shouldAutocreateTables, ...pool },
@@ -45,6 +45,11 @@ export async function openStorages(target: StorageTarget): Promise<OpenedStorage
     case 'custom':
       throw new NotSupportedError(`Custom storage ${storage.storage.module}.${storage.storage.class} is not supported yet`);
   }
+}
+
+/** The SQLite backend is loaded on first use, so a Postgres-only install never loads better-sqlite3. */
+async function openSqliteStorages(path: string, options: { defaultPoolLimit?: () => number | null | undefined }): Promise<OpenedStorages> {
+  return (await loadSqliteBackend()).openSqliteStorages(path, options);
 }
 
 const SQLITE_CLASSES: Record<string, string> = {
