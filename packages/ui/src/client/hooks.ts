@@ -1,0 +1,62 @@
+/* Data hooks: a JSON resource that can be reloaded, and an EventSource subscription. */
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { getJson } from './api';
+
+export interface Resource<T> {
+  data: T | null;
+  error: string | null;
+  reload: () => void;
+}
+
+/** GETs `path` (again whenever it changes or `reload` is called); keeps the last data while reloading. */
+export function useJson<T>(path: string | null): Resource<T> {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    if (!path) return;
+    const controller = new AbortController();
+    getJson<T>(path, controller.signal)
+      .then((d) => {
+        setData(d);
+        setError(null);
+      })
+      .catch((e: unknown) => {
+        if (!controller.signal.aborted) setError(e instanceof Error ? e.message : String(e));
+      });
+    return () => controller.abort();
+  }, [path, version]);
+  return { data, error, reload: useCallback(() => setVersion((v) => v + 1), []) };
+}
+
+/** Subscribes to a server-sent event stream while mounted; `onMessage` gets each `event`-named message's data. */
+export function useEventSource(path: string | null, event: string, onMessage: (data: string) => void): boolean {
+  const handler = useRef(onMessage);
+  handler.current = onMessage;
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    if (!path) return;
+    const source = new EventSource(path);
+    const listener = (e: MessageEvent<string>) => handler.current(e.data);
+    source.addEventListener(event, listener as EventListener);
+    source.onopen = () => setOpen(true);
+    source.onerror = () => setOpen(false);
+    return () => source.close();
+  }, [path, event]);
+  return open;
+}
+
+/** Calls `fn` at most once per `ms` (trailing). */
+export function useThrottled(fn: () => void, ms: number): () => void {
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const latest = useRef(fn);
+  latest.current = fn;
+  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+  return useCallback(() => {
+    if (timer.current) return;
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      latest.current();
+    }, ms);
+  }, [ms]);
+}

@@ -1,0 +1,97 @@
+/* The runs API: list with filters and cursor paging, one run, its events (paged and streamed), its compute logs. */
+import type { Instance } from '@inst/core';
+import { DagsterRunStatus, RunsFilter } from '@inst/types';
+import type { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { cancelRun, reexecuteRun } from './actions';
+import { eventJson, runJson } from './json';
+import { badRequest, limitOf } from './http';
+
+const STATUSES = new Set<string>(Object.values(DagsterRunStatus));
+
+/** `?status=A,B&job=x&tag=k=v&tag=k2=v2` as a RunsFilter. */
+export function runsFilterOf(query: { status?: string[]; job?: string[]; tag?: string[] }): RunsFilter {
+  const statuses = (query.status ?? []).flatMap((s) => s.split(',')).filter(Boolean).map((s) => s.toUpperCase());
+  for (const s of statuses) if (!STATUSES.has(s)) throw badRequest(`unknown run status ${JSON.stringify(s)}`);
+  const tags: Record<string, string> = {};
+  for (const pair of query.tag ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw badRequest(`a tag filter is KEY=VALUE, got ${JSON.stringify(pair)}`);
+    tags[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  const job = query.job?.[0];
+  return new RunsFilter({ ...(statuses.length ? { statuses: statuses as DagsterRunStatus[] } : {}), ...(job ? { jobName: job } : {}), tags });
+}
+
+/** How often the runs list stream looks for changed runs (a query by update time, never a count). */
+const RUNS_POLL_MS = 500;
+
+export function mountRuns(app: Hono, instance: Instance): void {
+  app.get('/api/runs', async (c) => {
+    const filter = runsFilterOf(c.req.queries() ?? {});
+    const limit = limitOf(c.req.query('limit'), 50, 500);
+    const cursor = c.req.query('cursor') || undefined;
+    const records = await instance.getRunRecords(filter, limit + 1, undefined, false, cursor);
+    const page = records.slice(0, limit);
+    return c.json({ runs: page.map((r) => runJson(r.dagsterRun, r)), cursor: records.length > limit ? page.at(-1)!.dagsterRun.runId : null });
+  });
+
+  // Tells the list which runs changed (created or updated) since the stream opened; the page re-reads its page.
+  app.get('/api/runs-stream', (c) =>
+    streamSSE(c, async (stream) => {
+      let since = new Date();
+      const controller = new AbortController();
+      stream.onAbort(() => controller.abort());
+      while (!controller.signal.aborted) {
+        const records = await instance.getRunRecords(new RunsFilter({ updatedAfter: since }), 100, 'update_timestamp', true);
+        if (records.length) {
+          since = records.at(-1)!.updateTimestamp;
+          await stream.writeSSE({ event: 'runs', data: JSON.stringify(records.map((r) => runJson(r.dagsterRun, r))) });
+        }
+        await stream.sleep(RUNS_POLL_MS);
+      }
+    }),
+  );
+
+  app.get('/api/runs/:runId', async (c) => {
+    const runId = c.req.param('runId');
+    const record = await instance.getRunRecordById(runId);
+    if (!record) return c.json({ error: { code: 'RUN_NOT_FOUND', message: `no run found with id ${runId}` } }, 404);
+    return c.json({ run: runJson(record.dagsterRun, record) });
+  });
+
+  // A page of the run's events, oldest first, after the cursor (a storage id).
+  app.get('/api/runs/:runId/events', async (c) => {
+    const limit = limitOf(c.req.query('limit'), 1000, 10_000);
+    const page = await instance.getRecordsForRun(c.req.param('runId'), c.req.query('cursor') || undefined, undefined, limit);
+    return c.json({ events: page.records.map((r) => eventJson(r.eventLogEntry, r.storageId)), cursor: page.cursor ?? null, hasMore: page.hasMore });
+  });
+
+  // The run's events as they are stored (by any process), from after the cursor (?after= or Last-Event-ID).
+  app.get('/api/runs/:runId/stream', (c) => {
+    const runId = c.req.param('runId');
+    const after = c.req.query('after') || c.req.header('last-event-id') || undefined;
+    return streamSSE(c, async (stream) => {
+      const controller = new AbortController();
+      stream.onAbort(() => controller.abort());
+      for await (const { record } of instance.watchRunEvents(runId, { ...(after ? { after: Number(after) } : {}), signal: controller.signal })) {
+        // One message per event; its id lets EventSource resume after a reconnect.
+        await stream.writeSSE({ event: 'event', id: String(record.storageId), data: JSON.stringify(eventJson(record.eventLogEntry, record.storageId)) });
+      }
+    });
+  });
+
+  app.get('/api/runs/:runId/compute-logs/:fileKey', async (c) => {
+    const manager = instance.computeLogManager;
+    const key = manager.buildLogKeyForRun(c.req.param('runId'), c.req.param('fileKey'));
+    const data = await manager.getLogData(key, null, 1 << 20);
+    return c.json({ stdout: data.stdout?.toString('utf8') ?? '', stderr: data.stderr?.toString('utf8') ?? '', complete: await manager.isCaptureComplete(key) });
+  });
+
+  app.post('/api/runs/:runId/cancel', async (c) => c.json({ status: await cancelRun(instance, c.req.param('runId')) }));
+
+  app.post('/api/runs/:runId/reexecute', async (c) => {
+    const body = (await c.req.json().catch(() => ({}))) as { fromFailure?: unknown };
+    return c.json(await reexecuteRun(instance, c.req.param('runId'), { fromFailure: body.fromFailure === true }));
+  });
+}
