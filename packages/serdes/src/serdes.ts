@@ -1,6 +1,7 @@
 import { DeserializationError, SerializationError } from '@inst/errors';
 import { compareCodePoints, pyFloatRepr, pyIntRepr, pyJsonString, pyStrRepr } from './json-text';
 import { type JsonPath, formatPath, parseJson } from './json-parse';
+import { NOT_FAST, parseJsonFast } from './fast-parse';
 import type {
   Registry} from './registry';
 import {
@@ -42,7 +43,10 @@ export function serializeValue(value: unknown, options: SerializeOptions = {}): 
  */
 export function deserializeValue(json: string, options: DeserializeOptions = {}): unknown {
   const registry = options.registry ?? defaultRegistry;
-  const value = parseJson(json, (object, path) => unpackObject(object, path, registry));
+  const hook = (object: Record<string, unknown>, path: JsonPath): unknown => unpackObject(object, path, registry);
+  // The engine's JSON.parse where it reads the document exactly as parseJson would (most stored events).
+  const fast = parseJsonFast(json, hook);
+  const value = fast === NOT_FAST ? parseJson(json, hook) : fast;
   if (options.as) {
     const expected = registry.recordOfClass(options.as);
     const actual = typeof value === 'object' && value !== null ? registry.recordOf(value) : undefined;
@@ -290,31 +294,38 @@ function unpackObject(object: Record<string, unknown>, path: JsonPath, registry:
   const className = object.__class__;
   if (typeof className === 'string') {
     const def = registry.recordByName(className);
-    const { __class__: _, ...fields } = object;
     const floats = floatKeysOf(object);
     if (!def) {
+      const { __class__: _, ...fields } = object;
       if (floats) markFloatKeys(fields, floats);
       return new UnknownRecord(className, fields);
     }
-    return unpackRecord(def, className, fields, floats, path, registry);
+    return unpackRecord(def, className, object, floats, path, registry);
   }
-  if (typeof object.__enum__ === 'string' && Object.keys(object).length === 1) {
+  // The markers below are objects of exactly one member.
+  let members = 0;
+  let only = '';
+  for (const key in object) {
+    if (!Object.hasOwn(object, key)) continue;
+    if (++members > 1) return object;
+    only = key;
+  }
+  if (members !== 1) return object;
+  if (only === '__enum__' && typeof object.__enum__ === 'string') {
     const text = object.__enum__;
     const dot = text.lastIndexOf('.');
     if (dot < 0) throw new DeserializationError(`invalid enum reference ${JSON.stringify(text)}`, formatPath(path));
     return new PyEnumValue(text.slice(0, dot), text.slice(dot + 1));
   }
-  for (const [key, make] of [['__set__', () => new Set()], ['__frozenset__', () => new FrozenSet()]] as const) {
-    if (key in object && Object.keys(object).length === 1) {
-      const items = object[key];
-      if (!Array.isArray(items)) throw new DeserializationError(`${key} must hold a list`, formatPath([...path, key]));
-      const set: Set<unknown> = make();
-      for (const item of items) set.add(item);
-      Object.defineProperty(set, STORED_ORDER, { value: true, enumerable: false });
-      return set;
-    }
+  if (only === '__set__' || only === '__frozenset__') {
+    const items = object[only];
+    if (!Array.isArray(items)) throw new DeserializationError(`${only} must hold a list`, formatPath([...path, only]));
+    const set: Set<unknown> = only === '__set__' ? new Set() : new FrozenSet();
+    for (const item of items) set.add(item);
+    Object.defineProperty(set, STORED_ORDER, { value: true, enumerable: false });
+    return set;
   }
-  if ('__mapping_items__' in object && Object.keys(object).length === 1) {
+  if (only === '__mapping_items__') {
     const items = object.__mapping_items__;
     if (!Array.isArray(items) || !items.every((pair) => Array.isArray(pair) && pair.length === 2)) {
       throw new DeserializationError('__mapping_items__ must hold [key, value] pairs', formatPath([...path, '__mapping_items__']));
@@ -324,6 +335,7 @@ function unpackObject(object: Record<string, unknown>, path: JsonPath, registry:
   return object;
 }
 
+/** `document` is the object as read, `__class__` included (skipped: it is not a field). */
 function unpackRecord(
   def: RecordDef,
   className: string,
@@ -332,44 +344,59 @@ function unpackRecord(
   path: JsonPath,
   registry: Registry,
 ): object {
-  const stored = def.beforeUnpack ? def.beforeUnpack(document) : document;
-  const migrated = stored !== document;
+  let stored = document;
+  let migrated = false;
+  if (def.beforeUnpack) {
+    const { __class__: _, ...fields } = document;
+    stored = def.beforeUnpack(fields);
+    migrated = stored !== fields;
+  }
   const record = Object.create(def.cls.prototype as object) as Record<string, unknown>;
   let enumsAsRead: Record<string, string> | undefined;
-  for (const [name, key, field] of def.fieldList) {
-    if (key in stored) {
-      const raw = stored[key];
-      record[name] = convert(raw, field.type, [...path, key], registry);
+  const fieldList = def.fieldList;
+  for (let i = 0; i < fieldList.length; i++) {
+    const [name, key, field] = fieldList[i]!;
+    const raw = stored[key];
+    if (raw !== undefined || key in stored) {
+      const value = convert(raw, field.type, path, key, registry);
+      record[name] = value;
       if (raw instanceof PyEnumValue && !migrated) {
-        const current = enumReference(record[name], field.type);
+        const current = enumReference(value, field.type);
         if (current !== undefined && current !== raw.toString()) (enumsAsRead ??= {})[key] = raw.toString();
       }
     } else if (hasDefault(field)) record[name] = missingValue(field);
     else throw new DeserializationError(`${def.name} is missing required field ${key}`, formatPath(path));
   }
   let unknown: Record<string, unknown> | undefined;
-  for (const key of Object.keys(stored)) {
-    if (!def.fieldOfStored.has(key)) (unknown ??= {})[key] = stored[key];
+  const keys = Object.keys(stored);
+  let classAt = -1;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (key === '__class__' && stored === document) classAt = i;
+    else if (!def.fieldOfStored.has(key)) (unknown ??= {})[key] = stored[key];
   }
-  const meta: RecordMeta = {
-    ...(className !== def.storageName && !migrated ? { readAs: className } : {}),
-    ...(migrated ? {} : { keys: Object.keys(stored) }),
-    ...(unknown ? { unknown } : {}),
-    ...(floats && !migrated ? { floats } : {}),
-    ...(enumsAsRead ? { enumsAsRead } : {}),
-  };
+  if (classAt >= 0) keys.splice(classAt, 1);
+  const meta: { -readonly [K in keyof RecordMeta]: RecordMeta[K] } = {};
+  if (className !== def.storageName && !migrated) meta.readAs = className;
+  if (!migrated) meta.keys = keys;
+  if (unknown) meta.unknown = unknown;
+  if (floats && !migrated) meta.floats = floats;
+  if (enumsAsRead) meta.enumsAsRead = enumsAsRead;
   attachMeta(record, meta);
   return Object.freeze(record);
 }
 
-/** Checks a read value against its field type, turning enum references into member values. */
-function convert(value: unknown, type: FieldType | undefined, path: JsonPath, registry: Registry): unknown {
+/**
+ * Checks a read value against its field type, turning enum references into member values. The value is at
+ * `key` of the object at `path`; the path to it is only built for an error or a nested container.
+ */
+function convert(value: unknown, type: FieldType | undefined, path: JsonPath, key: string | number, registry: Registry): unknown {
   if (!type) return value;
   switch (type.kind) {
     case 'any':
       return value;
     case 'nullable':
-      return value === null ? null : convert(value, type.of, path, registry);
+      return value === null ? null : convert(value, type.of, path, key, registry);
     case 'str':
       if (typeof value === 'string') return value;
       break;
@@ -381,51 +408,55 @@ function convert(value: unknown, type: FieldType | undefined, path: JsonPath, re
       if (typeof value === 'boolean') return value;
       break;
     case 'enum':
-      if (value instanceof PyEnumValue) return enumMemberValue(value, type.def, path);
+      if (value instanceof PyEnumValue) return enumMemberValue(value, type.def, path, key);
       break;
     case 'list':
-      if (Array.isArray(value)) return convertItems(value, type.of, path, registry);
+      if (Array.isArray(value)) return convertItems(value, type.of, path, key, registry);
       break;
     case 'set':
       if (value instanceof Set) {
         if (type.of.kind === 'any') return value;
         const converted: Set<unknown> = value instanceof FrozenSet ? new FrozenSet() : new Set();
+        const at = [...path, key];
         let i = 0;
-        for (const item of value) converted.add(convert(item, type.of, [...path, i++], registry));
+        for (const item of value) converted.add(convert(item, type.of, at, i++, registry));
         Object.defineProperty(converted, STORED_ORDER, { value: true, enumerable: false });
         return converted;
       }
-      if (Array.isArray(value)) return convertItems(value, type.of, path, registry);
+      if (Array.isArray(value)) return convertItems(value, type.of, path, key, registry);
       break;
     case 'dict':
       if (isPlainObject(value)) {
         if (type.of.kind === 'any') return value;
-        for (const key of Object.keys(value)) value[key] = convert(value[key], type.of, [...path, key], registry);
+        const at = [...path, key];
+        for (const member of Object.keys(value)) value[member] = convert(value[member], type.of, at, member, registry);
         return value;
       }
       break;
     case 'record': {
       const def = registry.recordOfClass(type.cls);
       if (typeof value === 'object' && value !== null && registry.recordOf(value) === def) return value;
-      throw new DeserializationError(`expected ${def?.name ?? type.cls.name}, got ${describe(value)}`, formatPath(path));
+      throw new DeserializationError(`expected ${def?.name ?? type.cls.name}, got ${describe(value)}`, formatPath([...path, key]));
     }
   }
-  throw new DeserializationError(`expected ${describeType(type)}, got ${describe(value)}`, formatPath(path));
+  throw new DeserializationError(`expected ${describeType(type)}, got ${describe(value)}`, formatPath([...path, key]));
 }
 
-function convertItems(items: unknown[], of: FieldType, path: JsonPath, registry: Registry): unknown[] {
-  if (of.kind === 'any') return items;
-  for (let i = 0; i < items.length; i++) items[i] = convert(items[i], of, [...path, i], registry);
+function convertItems(items: unknown[], of: FieldType, path: JsonPath, key: string | number, registry: Registry): unknown[] {
+  if (of.kind === 'any' || items.length === 0) return items;
+  const at = [...path, key];
+  for (let i = 0; i < items.length; i++) items[i] = convert(items[i], of, at, i, registry);
   return items;
 }
 
-function enumMemberValue(value: PyEnumValue, def: EnumDef, path: JsonPath): string {
+function enumMemberValue(value: PyEnumValue, def: EnumDef, parent: JsonPath, key: string | number): string {
+  const path = (): JsonPath => [...parent, key];
   if (value.enumName !== def.storageName && value.enumName !== def.name && !def.oldStorageNames.includes(value.enumName)) {
-    throw new DeserializationError(`expected a member of ${def.name}, got ${value.toString()}`, formatPath(path));
+    throw new DeserializationError(`expected a member of ${def.name}, got ${value.toString()}`, formatPath(path()));
   }
   const member = def.memberAliases[value.member] ?? value.member;
   const result = def.members[member];
-  if (result === undefined) throw new DeserializationError(`${def.name} has no member ${value.member}`, formatPath(path));
+  if (result === undefined) throw new DeserializationError(`${def.name} has no member ${value.member}`, formatPath(path()));
   return result;
 }
 
