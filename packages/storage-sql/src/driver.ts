@@ -86,3 +86,29 @@ export function isUniqueViolation(error: unknown): boolean {
   return false;
 }
 
+
+/** A statement sent through a {@link recordingDriver}. */
+export interface RecordedStatement {
+  readonly text: string;
+  readonly params: readonly unknown[];
+}
+
+/**
+ * The driver, recording each SELECT it is sent (`all` / `get`, transactions excluded): to look at the
+ * statements a storage builds, e.g. to EXPLAIN them in a test.
+ */
+export function recordingDriver(driver: SqlDriver): { driver: SqlDriver; selects: RecordedStatement[] } {
+  const selects: RecordedStatement[] = [];
+  const proxy = new Proxy(driver, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (prop !== 'all' && prop !== 'get') return value.bind(target);
+      return (text: string, params?: readonly unknown[]) => {
+        if (/^\s*SELECT/i.test(text)) selects.push({ text, params: params ?? [] });
+        return (value as (t: string, p?: readonly unknown[]) => unknown).call(target, text, params);
+      };
+    },
+  });
+  return { driver: proxy, selects };
+}

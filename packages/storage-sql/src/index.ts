@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 
-export type { RunResult, SqlDialect, SqlDriver, SqlExecutor, TransactionOptions } from './driver.js';
-export { isUniqueViolation, tryRun } from './driver.js';
+export type { RecordedStatement, RunResult, SqlDialect, SqlDriver, SqlExecutor, TransactionOptions } from './driver.js';
+export { isUniqueViolation, recordingDriver, tryRun } from './driver.js';
 export { toPostgresPlaceholders } from './placeholders.js';
 
 export type { StorageFailureReason } from './errors.js';

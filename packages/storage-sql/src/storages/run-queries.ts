@@ -83,6 +83,48 @@ export function checkLimit(limit: number | undefined | null, field = 'limit'): n
 export interface RunsFilterContext {
   /** `run_backfill_id` is built: `exclude_subruns` can read `runs.backfill_id`. */
   readonly backfillIdBuilt: boolean;
+  /**
+   * Tag filters as a correlated `EXISTS` probe of `idx_run_tags_run_id (key, value, run_id)` per run, newest
+   * run first, instead of `run_id IN (all matching run ids)`: chosen by {@link tagProbeFilter} for a tag that
+   * matches many runs, so the query stops after `limit` matches instead of collecting and sorting them all.
+   */
+  readonly tagProbe?: boolean;
+}
+
+/** A tag filter the probe shape can serve: the filter's only condition, one tag key. */
+export function tagProbeFilter(filters: RunsFilter | undefined): [string, TagValue] | null {
+  if (!filters) return null;
+  const tags = checkTags(filters.tags, 'tags');
+  if (tags.length !== 1) return null;
+  const others: (keyof RunsFilter)[] = ['runIds', 'jobName', 'snapshotId', 'updatedAfter', 'updatedBefore', 'createdAfter', 'createdBefore', 'excludeSubruns'];
+  if (others.some((field) => filters[field] !== undefined && filters[field] !== null && filters[field] !== false && filters[field] !== '')) return null;
+  if (filters.statuses && [...filters.statuses].length > 0) return null;
+  return tags[0]!;
+}
+
+/** Counting a tag's runs stops here: past it the probe's expected scan is at most `limit × runs / TAG_COUNT_CAP` rows. */
+export const TAG_COUNT_CAP = 10_000;
+/** The most runs the probe shape is expected to scan; beyond that the `IN` shape (cost ∝ matches) is cheaper. */
+export const TAG_PROBE_BUDGET = 20_000;
+
+/**
+ * `SELECT matches, top`: how many runs have the tag (counted up to {@link TAG_COUNT_CAP} on the index, so it
+ * costs at most that many index entries) and the highest run id (one index lookup), for {@link chooseTagProbe}.
+ */
+export function tagCountQuery(key: string, value: TagValue): SqlFragment {
+  return sql`SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM run_tags WHERE run_tags."key" = ${key} AND ${tagValueMatch(ident('run_tags.value'), value)} LIMIT ${TAG_COUNT_CAP}) AS capped) AS matches, (SELECT MAX(runs.id) FROM runs) AS top`;
+}
+
+/**
+ * Whether to probe: the `IN` shape costs about one index entry and one run lookup per matching run, and
+ * sorts them; the probe walks runs newest first and stops after `limit` matches, about `limit × runs /
+ * matches` probes. A tag with few matches (under 2 × limit) keeps `IN`; one whose probe would scan more than
+ * {@link TAG_PROBE_BUDGET} runs too. Either way the cost stays bounded when the data grows: by the budget, or
+ * by `limit × runs / budget` matches.
+ */
+export function chooseTagProbe(matches: number, topId: number, limit: number): boolean {
+  if (matches < 2 * limit) return false;
+  return (limit * topId) / matches <= TAG_PROBE_BUDGET;
 }
 
 /** The WHERE conditions of a RunsFilter over `runs` (Dagster's `_add_filters_to_query`). */
@@ -114,7 +156,9 @@ export function runsFilterConditions(filters: RunsFilter | undefined, context: R
   // One semi-join per tag: a run matches when it has every tag (AND), a list value meaning any of its values.
   for (const [key, value] of checkTags(filters.tags, 'tags')) {
     conditions.push(
-      sql`runs.run_id IN (SELECT run_tags.run_id FROM run_tags WHERE run_tags."key" = ${key} AND ${tagValueMatch(ident('run_tags.value'), value)})`,
+      context.tagProbe
+        ? sql`EXISTS (SELECT 1 FROM run_tags WHERE run_tags."key" = ${key} AND ${tagValueMatch(ident('run_tags.value'), value)} AND run_tags.run_id = runs.run_id)`
+        : sql`runs.run_id IN (SELECT run_tags.run_id FROM run_tags WHERE run_tags."key" = ${key} AND ${tagValueMatch(ident('run_tags.value'), value)})`,
     );
   }
   if (filters.excludeSubruns) {

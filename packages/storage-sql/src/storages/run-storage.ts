@@ -34,7 +34,7 @@ import {
 import { OwnedDriver, type OwnedDriverOptions } from './owned-driver.js';
 import { RUN_REQUIRED_DATA_MIGRATIONS, runDataMigrations, runStartEndMigration, type RunTimes } from '../data-migrations.js';
 import { isUniqueViolation, type SqlDriver, type SqlExecutor } from '../driver.js';
-import { getRevision, hasColumn, hasSecondaryIndex, hasTable } from '../introspect.js';
+import { getRevision, hasColumn, hasIndex, hasSecondaryIndex, hasTable } from '../introspect.js';
 import { upgradeSchema } from '../migrate.js';
 import { HEAD_REVISION } from '../revisions.js';
 import { RUN_STORAGE_METADATA } from '../schema/tables.js';
@@ -43,8 +43,12 @@ import {
   backfillsFilterConditions,
   backfillTagsMatch,
   checkLimit,
+  checkOrderBy,
+  chooseTagProbe,
   runsFilterConditions,
   runsQuery,
+  tagCountQuery,
+  tagProbeFilter,
   type RunsQueryOptions,
 } from './run-queries.js';
 import { deserializeBody, readRow, rowToRun, rowToRunRecord, runStatusOf, type RunRecordRow, type RunRow } from './run-rows.js';
@@ -304,8 +308,23 @@ export class SqlRunStorage implements RunStorage {
   }
 
   async #runsQuery(db: SqlExecutor, filters: RunsFilter | undefined, cursor: string | undefined, options: Omit<RunsQueryOptions, 'cursorId'>): Promise<SqlFragment> {
-    const conditions = runsFilterConditions(filters, { backfillIdBuilt: filters?.excludeSubruns ? await this.hasBuiltIndex(RUN_BACKFILL_ID) : false });
+    const conditions = runsFilterConditions(filters, {
+      backfillIdBuilt: filters?.excludeSubruns ? await this.hasBuiltIndex(RUN_BACKFILL_ID) : false,
+      tagProbe: await this.#useTagProbe(db, filters, options),
+    });
     return runsQuery(conditions, { ...options, cursorId: await this.#cursorId(db, cursor) });
+  }
+
+  /** Whether a tag-filtered page is cheaper as the `EXISTS` probe (see `chooseTagProbe`). */
+  async #useTagProbe(db: SqlExecutor, filters: RunsFilter | undefined, options: Omit<RunsQueryOptions, 'cursorId'>): Promise<boolean> {
+    const limit = checkLimit(options.limit);
+    if (limit === null || options.bucketBy || checkOrderBy(options.orderBy) !== 'id') return false;
+    const tag = tagProbeFilter(filters);
+    if (!tag) return false;
+    // The probe needs (key, value, run_id); a Dagster schema before 6b7fb194ff9c has (key, value) only.
+    if (!(await this.#probe('index idx_run_tags_run_id', () => hasIndex(db, 'run_tags', 'idx_run_tags_run_id')))) return false;
+    const row = await get<{ matches: unknown; top: unknown }>(db, tagCountQuery(tag[0], tag[1]));
+    return row ? chooseTagProbe(toNumber(row.matches), toNumber(row.top ?? 0), limit) : false;
   }
 
   async getRuns(filters?: RunsFilter, cursor?: string, limit?: number, bucketBy?: JobBucket | TagBucket, ascending = false): Promise<DagsterRun[]> {

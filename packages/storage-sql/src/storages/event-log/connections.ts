@@ -1,5 +1,6 @@
 import { InvariantViolationError } from '@inst/errors';
 import type { SqlDialect, SqlDriver, SqlExecutor } from '../../driver.js';
+import type { EventRow } from './rows.js';
 
 /**
  * Where an event log lives. Either one database holding everything with global storage ids
@@ -62,6 +63,13 @@ export interface EventLogConnections {
    */
   eventInsertSql?(insert: string): string;
   /**
+   * Stores event rows of one run with ONE statement, folding in what `beforeStore` and `afterStore`
+   * do (Postgres: the run's write lock, the INSERT and its NOTIFYs), and returns their storage ids in
+   * row order. Used for writes that touch nothing else (no index rows). An outcome that is unknown
+   * (connection lost after COMMIT was sent) must fail with a `WriteOutcomeUnknownError`, never be repeated.
+   */
+  storeRunRows?(runId: string, rows: readonly EventRow[]): Promise<number[]>;
+  /**
    * A cheap check whether another process may have written the run's events since the last call
    * (SQLite: `PRAGMA data_version` of the run's shard). Without one, watchers re-query on each poll.
    */
@@ -87,6 +95,7 @@ export interface SingleDatabaseOptions {
   readonly afterStore?: EventLogConnections['afterStore'];
   readonly afterStoreBatch?: EventLogConnections['afterStoreBatch'];
   readonly eventInsertSql?: EventLogConnections['eventInsertSql'];
+  readonly storeRunRows?: EventLogConnections['storeRunRows'];
   readonly changeProbe?: EventLogConnections['changeProbe'];
 }
 
@@ -106,6 +115,7 @@ export function singleDatabaseEventLogConnections(driver: SqlDriver, options: Si
     ...(options.afterStore ? { afterStore: options.afterStore } : {}),
     ...(options.afterStoreBatch ? { afterStoreBatch: options.afterStoreBatch } : {}),
     ...(options.eventInsertSql ? { eventInsertSql: options.eventInsertSql } : {}),
+    ...(options.storeRunRows ? { storeRunRows: options.storeRunRows } : {}),
     ...(options.changeProbe ? { changeProbe: options.changeProbe } : {}),
     close: () => (options.closeDriver ? driver.close() : Promise.resolve()),
   };

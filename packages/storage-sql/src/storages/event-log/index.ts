@@ -1,7 +1,7 @@
 export type { EventLogConnections, RunChangeProbe, SingleDatabaseOptions } from './connections.js';
 export { singleDatabaseEventLogConnections } from './connections.js';
 export type { EventLogLogger, EventRow } from './rows.js';
-export { eventRow } from './rows.js';
+export { EVENT_COLUMNS, eventRow } from './rows.js';
 export { isIndexedAssetTag } from './assets.js';
 export { buildRunStepStats } from './stats.js';
 export { MAX_CONCURRENCY_LIMIT } from './concurrency.js';

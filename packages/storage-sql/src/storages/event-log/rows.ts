@@ -10,7 +10,7 @@ import { toSqlTimestamp } from '../../values.js';
  */
 
 /** The columns of an `event_logs` row, in insert order. */
-const EVENT_COLUMNS = 'run_id, event, dagster_event_type, "timestamp", step_key, asset_key, "partition"';
+export const EVENT_COLUMNS = 'run_id, event, dagster_event_type, "timestamp", step_key, asset_key, "partition"';
 
 /** An `event_logs` row as bound parameters, in {@link EVENT_COLUMNS} order. */
 export type EventRow = readonly [

@@ -56,6 +56,14 @@ export async function storeEvents(ctx: EventLogContext, entries: readonly EventL
     return;
   }
 
+  // One run's rows and nothing else, on a backend that stores them with one statement (Postgres:
+  // lock, INSERT and NOTIFY in one CTE).
+  if (connections.storeRunRows && !withIndex && runIds.length === 1 && rows.length <= INSERT_CHUNK) {
+    await connections.storeRunRows(runIds[0]!, rows);
+    ctx.notifyWritten(runIds);
+    return;
+  }
+
   const beforeStore = connections.beforeStore?.bind(connections);
   // Shards commit before the index: until the index has committed too, a marker says which runs to repair after a crash.
   const clearMark = sharded && withIndex ? connections.markIndexedWrite?.(runIds) : undefined;
