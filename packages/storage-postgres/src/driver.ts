@@ -312,12 +312,29 @@ export class PgDriver implements SqlDriver, AsyncDisposable {
    * writes or locks) whose connection turns out to be lost is run again on another one.
    */
   all<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]> {
-    return this.#withSession(async (s) => (await s.query(sql, params)).rows as T[], isRetryableRead(sql));
+    return this.#statement(sql, params, (result) => result.rows as T[]);
   }
 
   /** The first row of a query, or `undefined`; retried as {@link PgDriver.all} is. */
   get<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T | undefined> {
-    return this.#withSession(async (s) => (await s.query(sql, params)).rows[0] as T | undefined, isRetryableRead(sql));
+    return this.#statement(sql, params, (result) => result.rows[0] as T | undefined);
+  }
+
+  /**
+   * One statement in autocommit: a plain read is retried on another connection when its own was lost;
+   * anything else (a write, `INSERT … RETURNING` included) lost after it was sent is a
+   * WriteOutcomeUnknownError, never repeated.
+   */
+  #statement<T>(sql: string, params: readonly unknown[] | undefined, pick: (result: QueryResult<Row>) => T): Promise<T> {
+    const read = isRetryableRead(sql);
+    return this.#withSession(async (s) => {
+      try {
+        return pick(await s.query(sql, params));
+      } catch (error) {
+        if (!read && isConnectionLoss(error)) throw outcomeUnknown(error, sql);
+        throw error;
+      }
+    }, read);
   }
 
   /**
@@ -327,15 +344,7 @@ export class PgDriver implements SqlDriver, AsyncDisposable {
    * never repeated.
    */
   run(sql: string, params?: readonly unknown[]): Promise<RunResult> {
-    const read = isRetryableRead(sql);
-    return this.#withSession(async (s) => {
-      try {
-        return toRunResult(await s.query(sql, params));
-      } catch (error) {
-        if (!read && isConnectionLoss(error)) throw outcomeUnknown(error, sql);
-        throw error;
-      }
-    }, read);
+    return this.#statement(sql, params, toRunResult);
   }
 
   /**
