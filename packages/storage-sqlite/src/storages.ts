@@ -10,6 +10,8 @@ export interface SqliteStorages {
   readonly scheduleStorage: SqlScheduleStorage;
   /** Disposes the storages, then closes the layout; safe to call twice. */
   dispose(): Promise<void>;
+  /** {@link SqliteStorages.dispose}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /**
@@ -39,17 +41,12 @@ export async function openSqliteStorages(
   });
   const scheduleStorage = new SqlScheduleStorage({ driver: layout.schedules });
   let disposed: Promise<void> | undefined;
-  return {
-    layout,
-    runStorage,
-    eventLogStorage,
-    scheduleStorage,
-    dispose: () =>
-      (disposed ??= (async () => {
-        await scheduleStorage.dispose();
-        await eventLogStorage.dispose();
-        await runStorage.dispose();
-        await layout.close();
-      })()),
-  };
+  const dispose = (): Promise<void> =>
+    (disposed ??= (async () => {
+      await scheduleStorage.dispose();
+      await eventLogStorage.dispose();
+      await runStorage.dispose();
+      await layout.close();
+    })());
+  return { layout, runStorage, eventLogStorage, scheduleStorage, dispose, [Symbol.asyncDispose]: dispose };
 }
