@@ -280,6 +280,22 @@ const runlessAssetEvent: Check = (value, name) => {
 };
 
 const printFn = opt(fn);
+
+const abortSignal: Check = (value, name) => {
+  if (!(value instanceof AbortSignal)) fail(name, 'an AbortSignal', value);
+};
+
+const maintenanceOptions: Check = shape({ printFn, onProgress: opt(fn), signal: opt(abortSignal) });
+
+/** A pino-style logger: the five level methods and child. */
+const logger: Check = (value, name) => {
+  if (typeof value !== 'object' || value === null) fail(name, 'a logger (trace, debug, info, warn, error, child)', value);
+  for (const method of ['trace', 'debug', 'info', 'warn', 'error', 'child']) {
+    if (typeof (value as Record<string, unknown>)[method] !== 'function') fail(`${name}.${method}`, 'a function (a pino-compatible logger)', (value as Record<string, unknown>)[method]);
+  }
+};
+
+const instanceOptions: Check = opt(shape({ logger: opt(logger) }));
 const runId = str;
 const snapshotId = str;
 
@@ -291,17 +307,17 @@ const snapshotId = str;
  * untouched (workspace contexts, code locations).
  */
 export const MEMBER_ARGUMENTS: Readonly<Record<string, readonly Check[]>> = {
-  // lifecycle (statics)
-  ephemeral: [opt(str), opt(seq()), opt(mapping())],
-  localTemp: [opt(str), opt(mapping())],
-  fromConfig: [nonEmptyStr, opt(nonEmptyStr)],
-  fromRef: [shape({ home: nonEmptyStr, configFile: opt(str), config: mapping() }, { label: 'InstanceRef' })],
+  // lifecycle (statics); the last parameter is inst's own options (a logger)
+  ephemeral: [opt(str), opt(seq()), opt(mapping()), instanceOptions],
+  localTemp: [opt(str), opt(mapping()), instanceOptions],
+  fromConfig: [nonEmptyStr, opt(nonEmptyStr), instanceOptions],
+  fromRef: [shape({ home: nonEmptyStr, configFile: opt(str), config: mapping() }, { label: 'InstanceRef' }), instanceOptions],
 
-  // storage
-  upgrade: [printFn],
-  wipe: [],
+  // storage: Dagster's print_fn, or inst's maintenance options (progress, AbortSignal)
+  upgrade: [opt(oneOf('a print function or maintenance options (printFn, onProgress, signal)', fn, maintenanceOptions))],
+  wipe: [opt(shape({ onProgress: opt(fn), signal: opt(abortSignal) }))],
   optimizeForWebserver: [int(0), int(0), opt(int(0))],
-  reindex: [printFn],
+  reindex: [opt(oneOf('a print function or maintenance options (printFn, onProgress, signal)', fn, maintenanceOptions))],
   fileManagerDirectory: [runId],
   injectEnvVars: [opt(str)],
 
@@ -594,6 +610,7 @@ export const PARAMETER_NAMES: Readonly<Record<string, readonly string[]>> = {
   getExecutionPlanSnapshot: ['snapshotId'],
   addSnapshot: ['snapshot'],
   upgrade: ['printFn'],
+  wipe: ['options'],
   optimizeForWebserver: ['statementTimeout', 'poolRecycle', 'maxOverflow'],
   reindex: ['printFn'],
   fileManagerDirectory: ['runId'],
@@ -659,10 +676,10 @@ export const PARAMETER_NAMES: Readonly<Record<string, readonly string[]>> = {
   streamlineReadAssetHealthSupported: ['_streamlineName'],
   streamlineReadAssetHealthRequired: ['_streamlineName'],
   getSettings: ['settingsKey'],
-  ephemeral: ['tempdir', 'preload', 'settings'],
-  localTemp: ['tempdir', 'overrides'],
-  fromConfig: ['configDir', 'configFilename'],
-  fromRef: ['instanceRef'],
+  ephemeral: ['tempdir', 'preload', 'settings', 'options'],
+  localTemp: ['tempdir', 'overrides', 'options'],
+  fromConfig: ['configDir', 'configFilename', 'options'],
+  fromRef: ['instanceRef', 'options'],
 };
 
 /** Runs a member's checks over its arguments (extra arguments beyond the schema are refused). */

@@ -1,3 +1,5 @@
 export { Instance, type InstanceClass, type InstanceComponents, type InstanceType } from './instance';
 export { instanceRefFromDir, instanceHomeFromEnv, type InstanceRef } from './instance-ref';
 export { openStorages, type OpenedStorages, type StorageTarget } from './storages';
+export { defaultInstanceLogger, type InstanceOptions, type LogFn, type Logger } from './logger';
+export * from './namespaces/index';

@@ -19,16 +19,30 @@ import { blockWrites, installArgumentChecks } from './arguments';
 import { loadRunCoordinator, loadRunLauncher } from './components';
 import { type InstanceRef, instanceHomeFromEnv, instanceRefFromDir } from './instance-ref';
 import { asFileSystemError, checkHome, checkSqliteFiles, importInstanceClassModule, loadComponents, schemaTooNew } from './open-checks';
+import { type InstanceOptions, type Logger, defaultInstanceLogger } from './logger';
+import { loggedMaintenance } from './maintenance-logging';
 import {
+  type AssetsNamespace,
+  type BackfillsNamespace,
   type DaemonsNamespace,
   type EventsNamespace,
+  type PartitionsNamespace,
   type RunsNamespace,
+  type SchedulesNamespace,
+  type SensorsNamespace,
   type SnapshotsNamespace,
+  type StorageNamespace,
+  assetsNamespace,
+  backfillsNamespace,
   daemonsNamespace,
   eventsNamespace,
+  partitionsNamespace,
   runsNamespace,
+  schedulesNamespace,
+  sensorsNamespace,
   snapshotsNamespace,
-} from './namespaces';
+  storageNamespace,
+} from './namespaces/index';
 import { injectLocationEnvVars } from './secrets';
 import { openStorages, type OpenedStorages } from './storages';
 
@@ -54,6 +68,8 @@ export interface InstanceComponents {
   readonly ref?: InstanceRef | undefined;
   /** Clean-up after the storages are disposed (closing a shared pool, removing a temp dir). */
   readonly onDispose?: () => Promise<void> | void;
+  /** Where the instance logs; silent by default (see {@link InstanceOptions}). */
+  readonly logger?: Logger | undefined;
 }
 
 /** A class whose static factories build instances of itself (`MyInstance.ephemeral()` is a `MyInstance`). */
@@ -67,8 +83,8 @@ export type InstanceClass<T extends Instance> = new (components: InstanceCompone
  */
 export class Instance implements AsyncDisposable {
   readonly #components: InstanceComponents;
-  /** The instance settings (dagster.yaml / inst.yaml with Dagster's defaults). */
-  readonly settings: InstanceSettings;
+  readonly #settings: InstanceSettings;
+  readonly #logger: Logger;
   #disposed: Promise<void> | undefined;
   #runCoordinator: launcher.RunCoordinator | undefined;
   #runLauncher: launcher.RunLauncher | undefined;
@@ -93,8 +109,23 @@ export class Instance implements AsyncDisposable {
 
   constructor(components: InstanceComponents) {
     this.#components = components;
-    this.settings = components.settings ?? new InstanceSettings({}, { ephemeral: components.instanceType === 'EPHEMERAL' });
-    this.#scheduler = components.instanceType === 'EPHEMERAL' ? undefined : scheduling.schedulerFromConfig(this.settings.schedulerConfig);
+    this.#settings = components.settings ?? new InstanceSettings({}, { ephemeral: components.instanceType === 'EPHEMERAL' });
+    this.#logger = components.logger ?? defaultInstanceLogger();
+    this.#scheduler = components.instanceType === 'EPHEMERAL' ? undefined : scheduling.schedulerFromConfig(this.#settings.schedulerConfig);
+  }
+
+  /**
+   * The instance settings (dagster.yaml / inst.yaml with Dagster's defaults): the settings namespace. It says
+   * what the config says; a subclass that overrides a settings getter (`get telemetryEnabled()`) changes the flat
+   * member, which is what the domains read.
+   */
+  get settings(): InstanceSettings {
+    return this.#settings;
+  }
+
+  /** The structured logger (pino's interface) given to the factory; silent by default. */
+  get logger(): Logger {
+    return this.#logger;
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -108,6 +139,7 @@ export class Instance implements AsyncDisposable {
     tempdir?: string,
     preload?: readonly unknown[],
     settings?: Readonly<Record<string, unknown>>,
+    options?: InstanceOptions,
   ): Promise<T> {
     if (preload && preload.length > 0) {
       throw new InvalidArgumentError('preload (DebugRunPayload) is not supported: add runs with addRun after creating the instance');
@@ -122,33 +154,34 @@ export class Instance implements AsyncDisposable {
       runStorage: storages.runStorage,
       eventLogStorage: storages.eventLogStorage,
       settings: instanceSettings,
+      logger: options?.logger,
       onDispose: async () => {
         await storages.dispose();
         cleanup();
       },
-    })));
+    }), options?.logger));
   }
 
   /** The PERSISTENT instance of the home in `INST_HOME`, else `DAGSTER_HOME`. */
-  static async get<T extends Instance>(this: InstanceClass<T>): Promise<T> {
-    return (this as unknown as typeof Instance).fromConfig.call(this, instanceHomeFromEnv()) as Promise<T>;
+  static async get<T extends Instance>(this: InstanceClass<T>, options?: InstanceOptions): Promise<T> {
+    return (this as unknown as typeof Instance).fromConfig.call(this, instanceHomeFromEnv(), undefined, options) as Promise<T>;
   }
 
   /** A PERSISTENT instance in `tempdir` (or a new temporary directory, removed on dispose), with config overrides. */
-  static async localTemp<T extends Instance>(this: InstanceClass<T>, tempdir?: string, overrides?: Readonly<Record<string, unknown>>): Promise<T> {
+  static async localTemp<T extends Instance>(this: InstanceClass<T>, tempdir?: string, overrides?: Readonly<Record<string, unknown>>, options?: InstanceOptions): Promise<T> {
     const { directory, cleanup } = artifactDirectory(tempdir);
     const ref = instanceRefFromDir(directory, undefined, overrides ?? {});
-    return openFromRef(this, ref, cleanup);
+    return openFromRef(this, ref, cleanup, options);
   }
 
   /** The PERSISTENT instance of a home folder, configured by its `inst.yaml` / `dagster.yaml` (or `configFilename`). */
-  static async fromConfig<T extends Instance>(this: InstanceClass<T>, configDir: string, configFilename?: string): Promise<T> {
-    return openFromRef(this, instanceRefFromDir(resolve(configDir), configFilename));
+  static async fromConfig<T extends Instance>(this: InstanceClass<T>, configDir: string, configFilename?: string, options?: InstanceOptions): Promise<T> {
+    return openFromRef(this, instanceRefFromDir(resolve(configDir), configFilename), undefined, options);
   }
 
   /** The instance a ref describes (the custom class its config names, when it names one). */
-  static async fromRef<T extends Instance>(this: InstanceClass<T>, instanceRef: InstanceRef): Promise<T> {
-    return openFromRef(this, instanceRef);
+  static async fromRef<T extends Instance>(this: InstanceClass<T>, instanceRef: InstanceRef, options?: InstanceOptions): Promise<T> {
+    return openFromRef(this, instanceRef, undefined, options);
   }
 
   /** What it takes to open this instance again in another process. */
@@ -191,6 +224,7 @@ export class Instance implements AsyncDisposable {
     await this.disposeDomains();
     for (const storage of [scheduleStorage, eventLogStorage, runStorage]) await storage?.dispose();
     await onDispose?.();
+    this.#logger.debug({ instanceType: this.#components.instanceType }, 'disposed the instance');
   }
 
   /** Disposes what the domains opened (coordinator, launcher). */
@@ -234,7 +268,7 @@ export class Instance implements AsyncDisposable {
 
   /** Each component by its configuration, plus every settings entry. */
   infoDict(): Record<string, unknown> {
-    const s = this.settings;
+    const s = this.#settings;
     return {
       local_artifact_storage: s.localArtifactStorageConfig ?? { base_dir: this.rootDirectory },
       run_storage: this.runStorage.constructor.name,
@@ -258,7 +292,7 @@ export class Instance implements AsyncDisposable {
 
   /** Loads a code location's secrets into process.env through the `secrets` loader (default: per-project `.env`). */
   injectEnvVars(locationName?: string): void {
-    injectLocationEnvVars(this.settings.secretsLoaderConfig, locationName);
+    injectLocationEnvVars(this.#settings.secretsLoaderConfig, locationName);
   }
 
   /** Dagster Observe feature gate: always false outside Dagster+. */
@@ -290,19 +324,30 @@ export class Instance implements AsyncDisposable {
 
   /** The compute log manager `compute_logs` names (default LocalComputeLogManager under `<home>/storage`), built on first use. */
   get computeLogManager(): ComputeLogManager {
-    return (this.#computeLogManager ??= computeLogManagerFromConfig(this.settings.computeLogsConfig, this.storageDirectory()));
+    return (this.#computeLogManager ??= computeLogManagerFromConfig(this.#settings.computeLogsConfig, this.storageDirectory()));
   }
 
   // ------------------------------------------------------------------ namespaced API (additive)
 
-  #namespaces: { runs?: RunsNamespace; events?: EventsNamespace; snapshots?: SnapshotsNamespace; daemons?: DaemonsNamespace } = {};
+  #namespaces: {
+    runs?: RunsNamespace;
+    events?: EventsNamespace;
+    snapshots?: SnapshotsNamespace;
+    daemons?: DaemonsNamespace;
+    assets?: AssetsNamespace;
+    partitions?: PartitionsNamespace;
+    schedules?: SchedulesNamespace;
+    sensors?: SensorsNamespace;
+    backfills?: BackfillsNamespace;
+    storage?: StorageNamespace;
+  } = {};
 
-  /** Runs: `instance.runs.create(…)`, `.get(id)`, `.list(filter)`, `.submit(id)` … */
+  /** Runs: `instance.runs.create({ jobName })`, `.get(runId)`, `.list({ filters, limit })`, `.iterate({ signal })` … */
   get runs(): RunsNamespace {
     return (this.#namespaces.runs ??= runsNamespace(this));
   }
 
-  /** Events: `instance.events.watch(runId, { signal })`, `.forRun(runId)` … */
+  /** Events: `instance.events.watch({ runId, signal })`, `.forRun({ runId })`, `.iterate({ runId })` … */
   get events(): EventsNamespace {
     return (this.#namespaces.events ??= eventsNamespace(this));
   }
@@ -315,6 +360,36 @@ export class Instance implements AsyncDisposable {
   /** Daemon heartbeats and statuses. */
   get daemons(): DaemonsNamespace {
     return (this.#namespaces.daemons ??= daemonsNamespace(this));
+  }
+
+  /** Assets: materializations, observations, records, checks, health, wipes (`wipe({ assetKeys, signal })`). */
+  get assets(): AssetsNamespace {
+    return (this.#namespaces.assets ??= assetsNamespace(this));
+  }
+
+  /** Dynamic partitions: `instance.partitions.add({ partitionsDefName, partitionKeys })`, `.iterate(…)` … */
+  get partitions(): PartitionsNamespace {
+    return (this.#namespaces.partitions ??= partitionsNamespace(this));
+  }
+
+  /** Schedules, and the instigator states and ticks of schedules and sensors. */
+  get schedules(): SchedulesNamespace {
+    return (this.#namespaces.schedules ??= schedulesNamespace(this));
+  }
+
+  /** Sensors: start, stop, reset, their states. */
+  get sensors(): SensorsNamespace {
+    return (this.#namespaces.sensors ??= sensorsNamespace(this));
+  }
+
+  /** Backfills: `instance.backfills.list({ status })`, `.get(id)`, `.iterate({ signal })` … */
+  get backfills(): BackfillsNamespace {
+    return (this.#namespaces.backfills ??= backfillsNamespace(this));
+  }
+
+  /** Storages and maintenance: `instance.storage.upgrade({ onProgress, signal })`, `.reindex(…)`, `.wipe(…)`, `.schema()` … */
+  get storage(): StorageNamespace {
+    return (this.#namespaces.storage ??= storageNamespace(this));
   }
 
   // ------------------------------------------------------------------ domains (one-line delegations)
@@ -622,7 +697,7 @@ export class Instance implements AsyncDisposable {
 
   /** Within an upgrading_instance context, runs schema upgrades and data migrations on run storage, event storage (plus reindex_assets) and schedule storage, printing progress through print_fn. */
   upgrade(...args: Rest<typeof storageDomain.upgrade>): ReturnType<typeof storageDomain.upgrade> {
-    return storageDomain.upgrade(this.storageOps, ...args).then(() => this._refreshStorageCapabilities());
+    return storageDomain.upgrade(this.storageOps, loggedMaintenance(this.logger, 'upgrade', args[0])).then(() => this._refreshStorageCapabilities());
   }
 
   /** Applies webserver-oriented DB connection settings (statement timeout, pool recycle, max overflow) to schedule, run and event storage. */
@@ -632,12 +707,12 @@ export class Instance implements AsyncDisposable {
 
   /** Reindexes events and assets in event storage, then optimizes run storage and schedule storage, printing progress. */
   reindex(...args: Rest<typeof storageDomain.reindex>): ReturnType<typeof storageDomain.reindex> {
-    return storageDomain.reindex(this.storageOps, ...args).then(() => this._refreshStorageCapabilities());
+    return storageDomain.reindex(this.storageOps, loggedMaintenance(this.logger, 'reindex', args[0])).then(() => this._refreshStorageCapabilities());
   }
 
   /** Deletes all data in run storage and event storage (schedule storage is untouched). */
   wipe(...args: Rest<typeof storageDomain.wipe>): ReturnType<typeof storageDomain.wipe> {
-    return storageDomain.wipe(this.storageOps, ...args);
+    return storageDomain.wipe(this.storageOps, loggedMaintenance(this.logger, 'wipe', args[0]));
   }
 
   /** YAML string with current/latest alembic revisions for event_log_storage, run_storage and schedule_storage. */
@@ -742,7 +817,7 @@ export class Instance implements AsyncDisposable {
 
   /** Days to keep ticks of each status for an instigator type (`retention` config over Dagster's defaults). */
   getTickRetentionSettings(...args: Parameters<InstanceSettings['getTickRetentionSettings']>): ReturnType<InstanceSettings['getTickRetentionSettings']> {
-    return this.settings.getTickRetentionSettings(...args);
+    return this.#settings.getTickRetentionSettings(...args);
   }
 
   /**
@@ -1191,194 +1266,194 @@ export class Instance implements AsyncDisposable {
 
   /** Returns the settings block for a top-level dagster.yaml key, or {} when the key is absent. */
   getSettings(settingsKey: string): unknown {
-    return this.settings.getSettings(settingsKey);
+    return this.#settings.getSettings(settingsKey);
   }
 
   /** get_settings('backfills'). */
   getBackfillSettings(): ReturnType<InstanceSettings['getBackfillSettings']> {
-    return this.settings.getBackfillSettings();
+    return this.#settings.getBackfillSettings();
   }
 
   /** get_settings('schedules'). */
   getSchedulerSettings(): ReturnType<InstanceSettings['getSchedulerSettings']> {
-    return this.settings.getSchedulerSettings();
+    return this.#settings.getSchedulerSettings();
   }
 
   /** get_settings('sensors'). */
   getSensorSettings(): ReturnType<InstanceSettings['getSensorSettings']> {
-    return this.settings.getSensorSettings();
+    return this.#settings.getSensorSettings();
   }
 
   /** get_settings('auto_materialize'). */
   getAutoMaterializeSettings(): ReturnType<InstanceSettings['getAutoMaterializeSettings']> {
-    return this.settings.getAutoMaterializeSettings();
+    return this.#settings.getAutoMaterializeSettings();
   }
 
   /** telemetry.enabled, default True; always False for ephemeral instances. */
   get telemetryEnabled(): InstanceSettings['telemetryEnabled'] {
-    return this.settings.telemetryEnabled;
+    return this.#settings.telemetryEnabled;
   }
 
   /** ui.label (resolving an {env: VAR} source by hand), stripped; None if unset or empty. */
   get uiLabel(): InstanceSettings['uiLabel'] {
-    return this.settings.uiLabel;
+    return this.#settings.uiLabel;
   }
 
   /** ui.intent if it is one of none/primary/success/warning/danger, else None. */
   get uiIntent(): InstanceSettings['uiIntent'] {
-    return this.settings.uiIntent;
+    return this.#settings.uiIntent;
   }
 
   /** nux.enabled, default True; always False for ephemeral instances. */
   get nuxEnabled(): InstanceSettings['nuxEnabled'] {
-    return this.settings.nuxEnabled;
+    return this.#settings.nuxEnabled;
   }
 
   /** run_monitoring.enabled (default False), captured at construction. */
   get runMonitoringEnabled(): InstanceSettings['runMonitoringEnabled'] {
-    return this.settings.runMonitoringEnabled;
+    return this.#settings.runMonitoringEnabled;
   }
 
   /** get_settings('run_monitoring'). */
   get runMonitoringSettings(): InstanceSettings['runMonitoringSettings'] {
-    return this.settings.runMonitoringSettings;
+    return this.#settings.runMonitoringSettings;
   }
 
   /** run_monitoring.start_timeout_seconds, default 180. */
   get runMonitoringStartTimeoutSeconds(): InstanceSettings['runMonitoringStartTimeoutSeconds'] {
-    return this.settings.runMonitoringStartTimeoutSeconds;
+    return this.#settings.runMonitoringStartTimeoutSeconds;
   }
 
   /** run_monitoring.cancel_timeout_seconds, default 180. */
   get runMonitoringCancelTimeoutSeconds(): InstanceSettings['runMonitoringCancelTimeoutSeconds'] {
-    return this.settings.runMonitoringCancelTimeoutSeconds;
+    return this.#settings.runMonitoringCancelTimeoutSeconds;
   }
 
   /** run_monitoring.max_runtime_seconds, default 0 (no limit). */
   get runMonitoringMaxRuntimeSeconds(): InstanceSettings['runMonitoringMaxRuntimeSeconds'] {
-    return this.settings.runMonitoringMaxRuntimeSeconds;
+    return this.#settings.runMonitoringMaxRuntimeSeconds;
   }
 
   /** run_monitoring.max_resume_run_attempts, default 0. */
   get runMonitoringMaxResumeRunAttempts(): InstanceSettings['runMonitoringMaxResumeRunAttempts'] {
-    return this.settings.runMonitoringMaxResumeRunAttempts;
+    return this.#settings.runMonitoringMaxResumeRunAttempts;
   }
 
   /** run_monitoring.poll_interval_seconds, default 120. */
   get runMonitoringPollIntervalSeconds(): InstanceSettings['runMonitoringPollIntervalSeconds'] {
-    return this.settings.runMonitoringPollIntervalSeconds;
+    return this.#settings.runMonitoringPollIntervalSeconds;
   }
 
   /** run_monitoring.cancellation_thread_poll_interval_seconds, default 10. */
   get cancellationThreadPollIntervalSeconds(): InstanceSettings['cancellationThreadPollIntervalSeconds'] {
-    return this.settings.cancellationThreadPollIntervalSeconds;
+    return this.#settings.cancellationThreadPollIntervalSeconds;
   }
 
   /** get_settings('code_servers'). */
   get codeServerSettings(): InstanceSettings['codeServerSettings'] {
-    return this.settings.codeServerSettings;
+    return this.#settings.codeServerSettings;
   }
 
   /** code_servers.local_startup_timeout, default 180 (DEFAULT_LOCAL_CODE_SERVER_STARTUP_TIMEOUT). */
   get codeServerProcessStartupTimeout(): InstanceSettings['codeServerProcessStartupTimeout'] {
-    return this.settings.codeServerProcessStartupTimeout;
+    return this.#settings.codeServerProcessStartupTimeout;
   }
 
   /** code_servers.reload_timeout, default 180. */
   get codeServerReloadTimeout(): InstanceSettings['codeServerReloadTimeout'] {
-    return this.settings.codeServerReloadTimeout;
+    return this.#settings.codeServerReloadTimeout;
   }
 
   /** code_servers.wait_for_local_processes_on_shutdown, default False. */
   get waitForLocalCodeServerProcessesOnShutdown(): InstanceSettings['waitForLocalCodeServerProcessesOnShutdown'] {
-    return this.settings.waitForLocalCodeServerProcessesOnShutdown;
+    return this.#settings.waitForLocalCodeServerProcessesOnShutdown;
   }
 
   /** run_retries.enabled, default False. */
   get runRetriesEnabled(): InstanceSettings['runRetriesEnabled'] {
-    return this.settings.runRetriesEnabled;
+    return this.#settings.runRetriesEnabled;
   }
 
   /** run_retries.max_retries, default 0. */
   get runRetriesMaxRetries(): InstanceSettings['runRetriesMaxRetries'] {
-    return this.settings.runRetriesMaxRetries;
+    return this.#settings.runRetriesMaxRetries;
   }
 
   /** run_retries.retry_on_asset_or_op_failure, default True. */
   get runRetriesRetryOnAssetOrOpFailure(): InstanceSettings['runRetriesRetryOnAssetOrOpFailure'] {
-    return this.settings.runRetriesRetryOnAssetOrOpFailure;
+    return this.#settings.runRetriesRetryOnAssetOrOpFailure;
   }
 
   /** auto_materialize.enabled, default True. */
   get autoMaterializeEnabled(): InstanceSettings['autoMaterializeEnabled'] {
-    return this.settings.autoMaterializeEnabled;
+    return this.#settings.autoMaterializeEnabled;
   }
 
   /** auto_materialize.minimum_interval_seconds, default None (annotated int). */
   get autoMaterializeMinimumIntervalSeconds(): InstanceSettings['autoMaterializeMinimumIntervalSeconds'] {
-    return this.settings.autoMaterializeMinimumIntervalSeconds;
+    return this.#settings.autoMaterializeMinimumIntervalSeconds;
   }
 
   /** auto_materialize.run_tags, default {}. */
   get autoMaterializeRunTags(): InstanceSettings['autoMaterializeRunTags'] {
-    return this.settings.autoMaterializeRunTags;
+    return this.#settings.autoMaterializeRunTags;
   }
 
   /** auto_materialize.respect_materialization_data_versions, default False. */
   get autoMaterializeRespectMaterializationDataVersions(): InstanceSettings['autoMaterializeRespectMaterializationDataVersions'] {
-    return this.settings.autoMaterializeRespectMaterializationDataVersions;
+    return this.#settings.autoMaterializeRespectMaterializationDataVersions;
   }
 
   /** auto_materialize.max_tick_retries, default 3. */
   get autoMaterializeMaxTickRetries(): InstanceSettings['autoMaterializeMaxTickRetries'] {
-    return this.settings.autoMaterializeMaxTickRetries;
+    return this.#settings.autoMaterializeMaxTickRetries;
   }
 
   /** auto_materialize.use_sensors, default True. */
   get autoMaterializeUseSensors(): InstanceSettings['autoMaterializeUseSensors'] {
-    return this.settings.autoMaterializeUseSensors;
+    return this.#settings.autoMaterializeUseSensors;
   }
 
   /** freshness.enabled; default True in the newest version (was False before Dagster 1.12 made freshness GA). */
   get freshnessEnabled(): InstanceSettings['freshnessEnabled'] {
-    return this.settings.freshnessEnabled;
+    return this.#settings.freshnessEnabled;
   }
 
   /** python_logs.managed_python_loggers, default []. */
   get managedPythonLoggers(): InstanceSettings['managedPythonLoggers'] {
-    return this.settings.managedPythonLoggers;
+    return this.#settings.managedPythonLoggers;
   }
 
   /** python_logs.python_log_level, default None. */
   get pythonLogLevel(): InstanceSettings['pythonLogLevel'] {
-    return this.settings.pythonLogLevel;
+    return this.#settings.pythonLogLevel;
   }
 
   /** python_logs.dagster_handler_config (logging dictConfig with handlers/formatters), default {}. */
   getPythonLogDagsterHandlerConfig(): ReturnType<InstanceSettings['getPythonLogDagsterHandlerConfig']> {
-    return this.settings.getPythonLogDagsterHandlerConfig();
+    return this.#settings.getPythonLogDagsterHandlerConfig();
   }
 
   /** True when the env var DAGSTER_LEGACY_FRESHNESS_POLICY_KILLSWITCH is '1' or 'true'. */
   legacyFreshnessPolicyKillswitchEnabled(): ReturnType<InstanceSettings['legacyFreshnessPolicyKillswitchEnabled']> {
-    return this.settings.legacyFreshnessPolicyKillswitchEnabled();
+    return this.#settings.legacyFreshnessPolicyKillswitchEnabled();
   }
 
   /** Builds ConcurrencyConfig (pool_config: granularity/default_pool_limit/op_granularity_run_buffer; run_queue_config) from the 'concurrency' settings merged with the QueuedRunCoordinator's run queue config, if that coordinator is used. */
   getConcurrencyConfig(): ReturnType<InstanceSettings['getConcurrencyConfig']> {
     // The run queue part only when the coordinator that runs is a queued one (as Dagster checks its instance).
     const queued = (this.runCoordinator as { requiredDaemonType?: string }).requiredDaemonType === 'QUEUED_RUN_COORDINATOR';
-    return concurrencyConfigOf(this.settings.getSettings('concurrency'), queued ? (this.settings.runQueueConfig ?? runQueueConfigOf({})) : undefined);
+    return concurrencyConfigOf(this.#settings.getSettings('concurrency'), queued ? (this.#settings.runQueueConfig ?? runQueueConfigOf({})) : undefined);
   }
 
   /** Default pool limit: concurrency.pools.default_limit, falling back to the deprecated concurrency.default_op_concurrency_limit. */
   get globalOpConcurrencyDefaultLimit(): InstanceSettings['globalOpConcurrencyDefaultLimit'] {
-    return this.settings.globalOpConcurrencyDefaultLimit;
+    return this.#settings.globalOpConcurrencyDefaultLimit;
   }
 
   /** If True, daemons only write heartbeats when they hit errors; always False in OSS. */
   get daemonSkipHeartbeatsWithoutErrors(): InstanceSettings['daemonSkipHeartbeatsWithoutErrors'] {
-    return this.settings.daemonSkipHeartbeatsWithoutErrors;
+    return this.#settings.daemonSkipHeartbeatsWithoutErrors;
   }
 
 }
@@ -1413,7 +1488,8 @@ function settingsConfig(settings: Readonly<Record<string, unknown>> | undefined)
   return (settings ?? {}) as ConstructorParameters<typeof InstanceSettings>[0];
 }
 
-async function openFromRef<T extends Instance>(cls: InstanceClass<T>, ref: InstanceRef, cleanup?: () => void): Promise<T> {
+async function openFromRef<T extends Instance>(cls: InstanceClass<T>, ref: InstanceRef, cleanup?: () => void, options?: InstanceOptions): Promise<T> {
+  const logger = options?.logger ?? defaultInstanceLogger();
   // Everything that can be checked before a file is created is checked first (issue #11).
   checkHome(ref.home);
   const settings = new InstanceSettings(ref.config);
@@ -1425,11 +1501,12 @@ async function openFromRef<T extends Instance>(cls: InstanceClass<T>, ref: Insta
   let storages: OpenedStorages;
   try {
     storages = await openStorages({ kind: 'config', home: ref.home, storage: storageConfig, defaultPoolLimit: pool.read });
+    logger.debug({ home: ref.home, storage: storageConfig.kind }, 'opened the storages');
   } catch (error) {
     throw asFileSystemError(error, ref.home);
   }
   const tooNew = await schemaTooNew({ run_storage: storages.runStorage, event_log_storage: storages.eventLogStorage, schedule_storage: storages.scheduleStorage }).catch(async (error: unknown) => {
-    await storages.dispose().catch(() => {});
+    await storages.dispose().catch(logCleanupFailure(logger));
     throw error;
   });
   // A failure building the instance (bad settings read by the constructor) closes what was opened (issue #10).
@@ -1447,14 +1524,18 @@ async function openFromRef<T extends Instance>(cls: InstanceClass<T>, ref: Insta
     runLauncher,
     settings,
     ref,
+    logger: options?.logger,
     onDispose: async () => {
       await storages.dispose();
       cleanup?.();
     },
-  }) as T);
-  if (tooNew) blockWrites(instance, tooNew);
+  }) as T, logger);
+  if (tooNew) {
+    logger.warn({ home: ref.home, err: tooNew }, 'the schema is newer than this version knows: writes are refused');
+    blockWrites(instance, tooNew);
+  }
   await instance._refreshStorageCapabilities().catch(async (error: unknown) => {
-    await instance.dispose().catch(() => {});
+    await instance.dispose().catch(logCleanupFailure(logger));
     throw error;
   });
   return pool.bind(instance);
@@ -1476,13 +1557,18 @@ function defaultPoolLimitOf(settings: InstanceSettings): { read: () => number | 
 }
 
 /** `build()`, or on its failure the storages disposed and the error rethrown. */
-async function closingOnFailure<T>(storages: OpenedStorages, build: () => T): Promise<T> {
+async function closingOnFailure<T>(storages: OpenedStorages, build: () => T, logger: Logger = defaultInstanceLogger()): Promise<T> {
   try {
     return build();
   } catch (error) {
-    await storages.dispose().catch(() => {});
+    await storages.dispose().catch(logCleanupFailure(logger));
     throw error;
   }
+}
+
+/** A clean-up failure after another error: logged (the first error is the one thrown). */
+function logCleanupFailure(logger: Logger): (error: unknown) => void {
+  return (error) => logger.warn({ err: error }, 'closing the storages after a failed open failed too');
 }
 
 /** The class `instance_class` names: `{ module, class }` where module is a package or a file the user owns. */

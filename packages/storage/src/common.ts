@@ -1,6 +1,26 @@
 /** Receives progress lines of long maintenance operations (Dagster's `print_fn`). */
 export type PrintFn = (message: string) => void;
 
+/** Progress of a maintenance operation: the step that has just started, out of how many; `'done'` at the end. */
+export interface MaintenanceProgress {
+  readonly operation: 'upgrade' | 'reindex' | 'wipe';
+  readonly step: string;
+  /** Steps finished so far. */
+  readonly completed: number;
+  readonly total: number;
+}
+
+/**
+ * Options of `upgrade`, `reindex` and `wipe`. `signal` stops the operation between steps (each step is one
+ * storage's transactional schema upgrade or one whole data migration or wipe, so nothing is left half-done) and
+ * the promise rejects with the signal's reason; a step already started runs to its end.
+ */
+export interface MaintenanceOptions {
+  printFn?: PrintFn;
+  onProgress?: (progress: MaintenanceProgress) => void;
+  signal?: AbortSignal;
+}
+
 /** The alembic revision a database is stamped with, and Dagster's head revision. */
 export interface AlembicVersion {
   readonly current: string | undefined;

@@ -1,4 +1,4 @@
-export type { AlembicVersion, MigrationOptions, PaginatedResults, PrintFn, StorageLifecycle } from './common';
+export type { AlembicVersion, MaintenanceOptions, MaintenanceProgress, MigrationOptions, PaginatedResults, PrintFn, StorageLifecycle } from './common';
 export type { JobBucket, RunStorage, TagBucket } from './run-storage';
 export type { EventHandlerFn, EventLogStorage, EventTypeSelection, WatchOptions, WatchedEvent } from './event-log-storage';
 export type { ScheduleStorage } from './schedule-storage';

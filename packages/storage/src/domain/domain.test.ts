@@ -61,6 +61,53 @@ describe('the storage domain', () => {
     expect(calls).toEqual(['runs.wipe', 'events.wipe', 'runs.upgrade', 'runs.migrate', 'events.upgrade', 'events.reindexAssets']);
   });
 
+  it('reports each upgrade step and stops between steps when the signal aborts', async () => {
+    const calls: string[] = [];
+    const controller = new AbortController();
+    const record = (name: string) => async () => {
+      calls.push(name);
+      if (name === 'runs.migrate') controller.abort(new Error('stop here'));
+    };
+    const runStorage = { upgrade: record('runs.upgrade'), migrate: record('runs.migrate') } as unknown as RunStorage;
+    const eventLogStorage = { upgrade: record('events.upgrade'), reindexAssets: record('events.reindexAssets') } as unknown as EventLogStorage;
+    const progress: string[] = [];
+    const printed: string[] = [];
+    const upgrading = domain.upgrade({ runStorage, eventLogStorage, scheduleStorage: undefined }, {
+      printFn: (line) => void printed.push(line),
+      onProgress: (p) => void progress.push(`${p.operation}:${p.step}:${p.completed}/${p.total}`),
+      signal: controller.signal,
+    });
+    await expect(upgrading).rejects.toThrow('stop here');
+    // The step that was running finished; the next one never started.
+    expect(calls).toEqual(['runs.upgrade', 'runs.migrate']);
+    expect(progress).toEqual(['upgrade:run storage schema:0/4', 'upgrade:run storage data migrations:1/4']);
+    expect(printed).toEqual(['Updating run storage...']);
+
+    calls.length = 0;
+    progress.length = 0;
+    await domain.upgrade({ runStorage, eventLogStorage, scheduleStorage: undefined }, { onProgress: (p) => void progress.push(`${p.step}:${p.completed}/${p.total}`) });
+    expect(calls).toEqual(['runs.upgrade', 'runs.migrate', 'events.upgrade', 'events.reindexAssets']);
+    expect(progress.at(-1)).toBe('done:4/4');
+  });
+
+  it('an aborted signal stops reindex before its first step, and wipe before it starts but not half-way', async () => {
+    const calls: string[] = [];
+    const record = (name: string, after?: () => void) => async () => {
+      calls.push(name);
+      after?.();
+    };
+    const runStorage = { wipe: record('runs.wipe'), optimize: record('runs.optimize') } as unknown as RunStorage;
+    const eventLogStorage = { wipe: record('events.wipe'), reindexEvents: record('events.reindexEvents'), reindexAssets: record('events.reindexAssets') } as unknown as EventLogStorage;
+    await expect(domain.reindex({ runStorage, eventLogStorage, scheduleStorage: undefined }, { signal: AbortSignal.abort() })).rejects.toThrow();
+    await expect(domain.wipe({ runStorage, eventLogStorage }, { signal: AbortSignal.abort() })).rejects.toThrow();
+    expect(calls).toEqual([]);
+    // Aborted during the run storage wipe: the event storage is wiped too, so no event outlives its run.
+    const controller = new AbortController();
+    const wiping = { runStorage: { wipe: record('runs.wipe', () => controller.abort()) } as unknown as RunStorage, eventLogStorage };
+    await domain.wipe(wiping, { signal: controller.signal });
+    expect(calls).toEqual(['runs.wipe', 'events.wipe']);
+  });
+
   it('places artifact directories under the root', () => {
     const ops = { rootDirectory: '/home/inst' };
     expect(domain.storageDirectory(ops)).toBe('/home/inst/storage');
