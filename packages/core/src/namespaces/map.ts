@@ -1,7 +1,7 @@
 /**
  * Every DagsterInstance member (reference/dagster-instance-surface.json, by camel name) and its namespaced form
  * (`'runs.list'` is `instance.runs.list`), or `'— reason'` for a member that is not a domain operation. The core
- * README's "Namespaced API" table is generated from it (`pnpm run namespace-table`), and a test checks that
+ * README's "Namespaced API" table is generated from it (`pnpm exec tsx scripts/namespace-table.ts`), and a test checks that
  * every surface member is here, that every form exists on an instance, and that the README matches.
  */
 export const NAMESPACED_FORMS: Readonly<Record<string, string>> = {
