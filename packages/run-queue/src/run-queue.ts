@@ -69,7 +69,7 @@ export interface RunQueueIterationResult {
   readonly launched: string[];
   /** Runs claimed (moved to STARTING) by this iteration, launched or failed. */
   readonly claimed: string[];
-  /** Runs whose launch failed (marked failed or put back in the queue). */
+  /** Runs whose launch failed (marked failed or put back in the queue), and runs whose claim write failed. */
   readonly failed: string[];
 }
 
@@ -165,6 +165,22 @@ async function mapBounded<T>(items: readonly T[], concurrency: number, fn: (item
 }
 
 /**
+ * Like {@link mapBounded}, but every item is tried and every call has settled when it resolves: the errors come
+ * back by item instead of the first one rejecting while the other calls are still writing.
+ */
+async function mapBoundedSettled<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<Map<T, unknown>> {
+  const errors = new Map<T, unknown>();
+  await mapBounded(items, concurrency, async (item) => {
+    try {
+      await fn(item);
+    } catch (error) {
+      errors.set(item, error);
+    }
+  });
+  return errors;
+}
+
+/**
  * One iteration of the run queue daemon. Under the queue lock: choose the runs ({@link getRunsToDequeue}),
  * re-read them (a run no longer QUEUED is skipped) and claim each by writing PIPELINE_STARTING. Then, without the
  * lock, launch each claimed run through `instance.runLauncher.launchRun` (no extra events on success), at most
@@ -177,13 +193,14 @@ export async function runQueueIteration(instance: RunQueueInstance, options: Run
   const now = options.now ?? (() => Date.now() / 1000);
   const lock = options.lock ?? queueLockFor(instance);
   const concurrency = Math.max(1, options.launchConcurrency ?? (config.dequeueUseThreads ? (config.dequeueNumWorkers ?? 4) : 1));
-  const claimed = await lock.withLock(
+  const { claimed, claimErrors } = await lock.withLock(
     RUN_QUEUE_LOCK,
-    async () => {
-      if (options.signal?.aborted) return [];
+    async (): Promise<{ claimed: DagsterRun[]; claimErrors: Map<DagsterRun, unknown> }> => {
+      const none = { claimed: [], claimErrors: new Map<DagsterRun, unknown>() };
+      if (options.signal?.aborted) return none;
       const selected = await getRunsToDequeue(instance, { now, ...(options.pageSize ? { pageSize: options.pageSize } : {}), ...(options.logger ? { logger: options.logger } : {}) });
       const chosen = options.maxClaims === undefined ? selected : selected.slice(0, Math.max(0, options.maxClaims));
-      if (chosen.length === 0) return [];
+      if (chosen.length === 0) return none;
       // One read of all chosen runs: a run canceled (or launched elsewhere) since the queue was read is skipped.
       const fresh = new Map<string, DagsterRun>();
       for (let i = 0; i < chosen.length; i += 500) {
@@ -201,15 +218,16 @@ export async function runQueueIteration(instance: RunQueueInstance, options: Run
       }
       if (options.batchClaims && instance.runStorage) {
         await claimInBatches(instance as RunQueueInstance & { runStorage: BatchClaimRunStorage }, toClaim, now());
-        return toClaim;
+        return { claimed: toClaim, claimErrors: new Map<DagsterRun, unknown>() };
       }
-      // Claims are independent writes: a few at once keeps a Postgres pool busy; all finish before the unlock.
-      // Launches then follow the chosen (priority) order.
-      await mapBounded(toClaim, 8, async (run) => {
+      // Claims are independent writes: a few at once keeps a Postgres pool busy. Every one has settled before
+      // the unlock (a claim still writing after it would let another daemon see its run as QUEUED), and a claim
+      // that failed does not abandon the others: those runs are STARTING and must be launched.
+      const claimErrors = await mapBoundedSettled(toClaim, 8, async (run) => {
         const starting = new DagsterEvent({ eventTypeValue: DagsterEventType.RUN_STARTING, jobName: run.jobName });
         await instance.reportDagsterEvent(starting, run.runId, undefined, undefined, now());
       });
-      return toClaim;
+      return { claimed: toClaim.filter((run) => !claimErrors.has(run)), claimErrors };
     },
     options.signal ? { signal: options.signal } : {},
   );
@@ -220,6 +238,12 @@ export async function runQueueIteration(instance: RunQueueInstance, options: Run
   });
   const launched = claimed.filter((run) => outcome.get(run.runId) === true).map((run) => run.runId);
   const failed = claimed.filter((run) => outcome.get(run.runId) === false).map((run) => run.runId);
+  // A run whose claim write failed is left as the storage has it: still QUEUED (the next iteration takes it) or
+  // STARTING without a launch (run monitoring's start timeout fails it). It counts as failed here.
+  for (const [run, error] of claimErrors) {
+    options.logger?.error?.(`Failed to claim run ${run.runId}: ${error instanceof Error ? error.message : String(error)}`);
+    failed.push(run.runId);
+  }
   if (launched.length > 0) options.logger?.info?.(`Launched ${launched.length} runs.`);
   return { launched, claimed: claimed.map((run) => run.runId), failed };
 }

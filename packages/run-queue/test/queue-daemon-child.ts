@@ -16,7 +16,7 @@ let iterations = 0;
 for (;;) {
   // As a daemon host does: an iteration that throws is reported and the loop goes on.
   try {
-    const result = await runQueueIteration(instance, { launchConcurrency: 4 });
+    const result = await runQueueIteration(instance, { launchConcurrency: 4, logger: { error: (m) => process.stderr.write(`${m}\n`) } });
     launched.push(...result.launched);
   } catch (error) {
     process.stderr.write(`iteration failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -121,6 +121,50 @@ describe.each(BACKENDS)('run queue on %s', (backend) => {
     const messages = (await instance.allLogs(bad.runId, DagsterEventType.ENGINE_EVENT)).map((e) => e.message);
     expect(messages).toContain('Caught an unrecoverable error while dequeuing the run. Marking the run as failed and dropping it from the queue');
   });
+
+  it('a claim write that fails does not abandon the other claims: they settle before the unlock and are launched', async () => {
+    home = await testHome(backend, { run_queue: { max_concurrent_runs: -1 } });
+    const { instance } = home;
+    const runs: DagsterRun[] = [];
+    for (let i = 0; i < 12; i++) runs.push(await submitRun(instance));
+    const broken = runs[3]!.runId;
+    let writing = 0;
+    let writingAtUnlock = -1;
+    // The claim of one run fails, and the others are slow: the unlock must wait for every one of them.
+    const original = instance.reportDagsterEvent.bind(instance);
+    const patched = async (...args: Parameters<typeof original>) => {
+      if (args[0].eventType !== DagsterEventType.RUN_STARTING) return original(...args);
+      writing++;
+      try {
+        if (args[1] === broken) throw new Error('disk full');
+        await new Promise((r) => setTimeout(r, 20));
+        return await original(...args);
+      } finally {
+        writing--;
+      }
+    };
+    (instance as { reportDagsterEvent: unknown }).reportDagsterEvent = patched;
+    const lock = {
+      async withLock<T>(_name: string, fn: () => Promise<T>): Promise<T> {
+        try {
+          return await fn();
+        } finally {
+          writingAtUnlock = writing;
+        }
+      },
+      close: async () => {},
+    };
+    const errors: string[] = [];
+    const result = await runQueueIteration(instance, { lock, launchConcurrency: 4, logger: { error: (m) => errors.push(m) } });
+    expect(writingAtUnlock).toBe(0);
+    expect(result.failed).toEqual([broken]);
+    expect(result.launched.sort()).toEqual(runs.map((r) => r.runId).filter((id) => id !== broken).sort());
+    expect(errors.some((m) => m.includes(broken) && m.includes('disk full'))).toBe(true);
+    // The run whose claim failed is still QUEUED; the next iteration takes it.
+    expect((await instance.getRunById(broken))?.status).toBe(DagsterRunStatus.QUEUED);
+    (instance as { reportDagsterEvent: unknown }).reportDagsterEvent = original;
+    expect((await runQueueIteration(instance, { lock })).launched).toEqual([broken]);
+  });
 });
 
 describe.each(BACKENDS)('batched claims on %s', (backend) => {
