@@ -6,12 +6,12 @@
  *   pnpm --filter @inst/run-queue bench            # N = 5000
  *   RUNS=20000 pnpm --filter @inst/run-queue bench
  *
- * Prints one JSON line per case. Enqueueing is not timed (it is the submitter's cost).
+ * Prints one JSON line per case, then a last line with one JSON object of all the figures. Enqueueing is not timed (it is the submitter's cost).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Instance } from '@inst/core';
@@ -116,16 +116,31 @@ async function twoDaemons(url: string, batchClaims: boolean) {
 }
 
 const modes = (process.env.MODES ?? 'default,batch').split(',').map((m) => m === 'batch');
-for (const batch of modes) console.log(JSON.stringify(await single('sqlite', batch)));
+const results: { case: string; runsPerSecond: number }[] = [];
+const report = (result: { case: string; runsPerSecond: number }) => {
+  results.push(result);
+  console.log(JSON.stringify(result));
+};
+for (const batch of modes) report(await single('sqlite', batch));
 if (await pgAvailable()) {
   for (const batch of modes) {
     for (const run of [(url: string) => single('postgres', batch, url), (url: string) => twoDaemons(url, batch)]) {
       const db = await createScratchDatabase('inst_queue_bench');
       try {
-        console.log(JSON.stringify(await run(db.url)));
+        report(await run(db.url));
       } finally {
         await db.drop();
       }
     }
   }
 }
+// The last line: one JSON object with every figure (what `pnpm bench` reads).
+const [load1] = loadavg();
+console.log(
+  JSON.stringify({
+    bench: 'run queue dequeue throughput (runs/s), tag limits, no-op launcher',
+    runs: RUNS,
+    loadAverage: +load1!.toFixed(2),
+    runsPerSecond: Object.fromEntries(results.map((r) => [r.case, r.runsPerSecond])),
+  }),
+);
