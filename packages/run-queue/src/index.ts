@@ -28,6 +28,12 @@ export {
   type RunMonitoringIterationResult,
 } from './monitoring';
 export {
+  concurrencySlotsIteration,
+  FREE_SLOTS_RUN_BATCH_SIZE,
+  type ConcurrencySlotsInstance,
+  type ConcurrencySlotsIterationOptions,
+} from './concurrency-slots';
+export {
   runRetriesIteration,
   retryRun,
   shouldRetry,
