@@ -8,6 +8,7 @@
 
 /** What the domain needs from an instance. */
 export type { RunsInstanceOps } from './ops';
+export { runsOpsFromStorages, type RunsStorages } from './from-storages';
 /** Errors of this domain (InstError subclasses). */
 export { RunConflictError, InvalidSubsetError } from './errors';
 /** The asset graph shapes run creation reads (partitions, execution types). */
