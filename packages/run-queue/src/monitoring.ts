@@ -56,11 +56,15 @@ async function debugInfo(instance: RunMonitoringInstance, run: DagsterRun, logge
   }
 }
 
-async function monitorStartingRun(instance: RunMonitoringInstance, run: DagsterRun, now: number, logger?: QueueLogger): Promise<void> {
-  const stats = await instance.getRunStats(run.runId);
-  if (stats.launchTime == null) throw new Error("Run in status STARTING doesn't have a launch time.");
+async function monitorStartingRun(instance: RunMonitoringInstance, record: RunRecord, now: number, logger?: QueueLogger): Promise<void> {
+  const run = record.dagsterRun;
+  // As Dagster's newest monitor: a NOT_STARTED run counts from its creation, a STARTING one from its latest PIPELINE_STARTING.
+  let launchTime: number | null | undefined;
+  if (run.status === DagsterRunStatus.NOT_STARTED) launchTime = record.createTimestamp.getTime() / 1000;
+  else launchTime = (await instance.getRunStats(run.runId)).launchTime;
+  if (launchTime == null) throw new Error("Run in status STARTING doesn't have a launch time.");
   const timeout = instance.runMonitoringStartTimeoutSeconds;
-  if (now - stats.launchTime < timeout) return;
+  if (now - launchTime < timeout) return;
   let message = `Run timed out due to taking longer than ${timeout} seconds to start.`;
   const debug = await debugInfo(instance, run, logger);
   if (debug) message += `\n${debug}`;
@@ -152,8 +156,9 @@ async function checkRunTimeout(instance: RunMonitoringInstance, record: RunRecor
 }
 
 /**
- * One iteration of the MONITORING daemon over the runs in STARTING, STARTED and CANCELING: STARTING longer than
- * `start_timeout_seconds` since its latest PIPELINE_STARTING → RUN_FAILURE (failure reason START_TIMEOUT);
+ * One iteration of the MONITORING daemon over the runs in NOT_STARTED, STARTING, STARTED and CANCELING: STARTING
+ * longer than `start_timeout_seconds` since its latest PIPELINE_STARTING, or NOT_STARTED that long since it was
+ * created (Dagster's newest monitor) → RUN_FAILURE (failure reason START_TIMEOUT);
  * CANCELING longer than `cancel_timeout_seconds` since its latest PIPELINE_CANCELING → RUN_CANCELED; STARTED with
  * a dead worker (when the launcher can check) → resumed while attempts remain, else failed; STARTED past its
  * maximum runtime → canceling, terminated, failed. A timeout of 0 turns that check off.
@@ -165,7 +170,7 @@ export async function runMonitoringIteration(instance: RunMonitoringInstance, op
     RUN_MONITORING_LOCK,
     async () => {
       const errors: { runId: string; error: SerializableErrorInfo }[] = [];
-      const records = await instance.getRunRecords(new RunsFilter({ statuses: [...IN_PROGRESS_RUN_STATUSES] }));
+      const records = await instance.getRunRecords(new RunsFilter({ statuses: [...IN_PROGRESS_RUN_STATUSES, DagsterRunStatus.NOT_STARTED] }));
       if (records.length === 0) return { checked: 0, errors };
       options.logger?.info?.(`Collected ${records.length} runs for monitoring`);
       for (const record of records) {
@@ -173,8 +178,8 @@ export async function runMonitoringIteration(instance: RunMonitoringInstance, op
         const run = record.dagsterRun;
         try {
           const now = nowFn();
-          if (run.status === DagsterRunStatus.STARTING) {
-            if (instance.runMonitoringStartTimeoutSeconds > 0) await monitorStartingRun(instance, run, now, options.logger);
+          if (run.status === DagsterRunStatus.STARTING || run.status === DagsterRunStatus.NOT_STARTED) {
+            if (instance.runMonitoringStartTimeoutSeconds > 0) await monitorStartingRun(instance, record, now, options.logger);
           } else if (run.status === DagsterRunStatus.STARTED) {
             await monitorStartedRun(instance, record, now, options);
           } else if (run.status === DagsterRunStatus.CANCELING) {

@@ -1,5 +1,5 @@
 import { NoOpRunLauncher, WorkerStatus, type CheckRunHealthResult } from '@inst/run-launcher';
-import { DagsterEvent, DagsterEventType, DagsterRunStatus } from '@inst/types';
+import { DagsterEvent, DagsterEventType, DagsterRunStatus, RunsFilter } from '@inst/types';
 import { Instance } from '@inst/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runMonitoringIteration, runQueueIteration } from '../src/index';
@@ -36,6 +36,24 @@ describe.each(BACKENDS)('run monitoring on %s', (backend) => {
     now.advance(1000);
     await runMonitoringIteration(instance, { now });
     expect(await instance.allLogs(run.runId, DagsterEventType.RUN_FAILURE)).toHaveLength(1);
+  });
+
+  it('fails a run left NOT_STARTED past start_timeout_seconds since its creation (Dagster newest), with START_TIMEOUT', async () => {
+    home = await testHome(backend, MONITORING);
+    const { instance } = home;
+    const run = await instance.createRun({ jobName: 'job', tags: {} });
+    const created = (await instance.getRunRecords(new RunsFilter({ runIds: [run.runId] })))[0]!.createTimestamp.getTime() / 1000;
+    const now = clock(created + 179);
+    await runMonitoringIteration(instance, { now });
+    expect((await instance.getRunById(run.runId))?.status).toBe(DagsterRunStatus.NOT_STARTED);
+    now.advance(1);
+    await runMonitoringIteration(instance, { now });
+    const failed = await instance.getRunById(run.runId);
+    expect(failed?.status).toBe(DagsterRunStatus.FAILURE);
+    expect(failed?.tags['dagster/failure_reason']).toBe('START_TIMEOUT');
+    expect((await instance.allLogs(run.runId, DagsterEventType.RUN_FAILURE)).map((e) => e.message)).toEqual([
+      'Run timed out due to taking longer than 180 seconds to start.',
+    ]);
   });
 
   it('marks a run stuck in CANCELING as CANCELED past cancel_timeout_seconds', async () => {
