@@ -1,0 +1,3 @@
+import { defineInstProject } from '@inst/vitest-config';
+
+export default defineInstProject();
