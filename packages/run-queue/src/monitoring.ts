@@ -18,6 +18,7 @@ import {
   type DagsterRun,
   type RunRecord,
 } from '@inst/types';
+import { concurrencySlotsIteration, type ConcurrencySlotsInstance } from './concurrency-slots';
 import type { RunMonitoringInstance } from './ops';
 import { queueLockFor, type QueueLock } from './queue-lock';
 import type { QueueLogger } from './run-queue';
@@ -40,6 +41,13 @@ export interface RunMonitoringIterationOptions {
 export interface RunMonitoringIterationResult {
   readonly checked: number;
   readonly errors: { runId: string; error: SerializableErrorInfo }[];
+  /** Runs whose concurrency slots the slot-freeing pass freed ({@link concurrencySlotsIteration}). */
+  readonly freedSlotsOfRuns: string[];
+}
+
+function hasSlotStorage(instance: RunMonitoringInstance): instance is RunMonitoringInstance & ConcurrencySlotsInstance {
+  const storage = instance.eventLogStorage as Partial<ConcurrencySlotsInstance['eventLogStorage']>;
+  return typeof storage.getConcurrencyRunIds === 'function' && typeof storage.freeConcurrencySlotsForRun === 'function';
 }
 
 /** Dagster's `str(CheckRunHealthResult)`: `STATUS: 'msg'`. */
@@ -171,8 +179,7 @@ export async function runMonitoringIteration(instance: RunMonitoringInstance, op
     async () => {
       const errors: { runId: string; error: SerializableErrorInfo }[] = [];
       const records = await instance.getRunRecords(new RunsFilter({ statuses: [...IN_PROGRESS_RUN_STATUSES, DagsterRunStatus.NOT_STARTED] }));
-      if (records.length === 0) return { checked: 0, errors };
-      options.logger?.info?.(`Collected ${records.length} runs for monitoring`);
+      if (records.length > 0) options.logger?.info?.(`Collected ${records.length} runs for monitoring`);
       for (const record of records) {
         if (options.signal?.aborted) break;
         const run = record.dagsterRun;
@@ -191,7 +198,17 @@ export async function runMonitoringIteration(instance: RunMonitoringInstance, op
           errors.push({ runId: run.runId, error: info });
         }
       }
-      return { checked: records.length, errors };
+      // Then, as Dagster's MONITORING daemon does each iteration, the slot-freeing pass (off unless
+      // free_slots_after_run_end_seconds is set).
+      let freedSlotsOfRuns: string[] = [];
+      if (!options.signal?.aborted && hasSlotStorage(instance)) {
+        try {
+          freedSlotsOfRuns = await concurrencySlotsIteration(instance, { now: nowFn, ...(options.logger ? { logger: options.logger } : {}) });
+        } catch (error) {
+          options.logger?.error?.(`Hit error while freeing concurrency slots: ${String(error)}`);
+        }
+      }
+      return { checked: records.length, errors, freedSlotsOfRuns };
     },
     options.signal ? { signal: options.signal } : {},
   );

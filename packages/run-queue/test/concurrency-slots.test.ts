@@ -1,7 +1,7 @@
 // run_monitoring.free_slots_after_run_end_seconds: slots held by runs that ended are freed after the delay.
 import { DagsterRunStatus } from '@inst/types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { concurrencySlotsIteration } from '../src/index';
+import { concurrencySlotsIteration, runMonitoringIteration } from '../src/index';
 import { BACKENDS, clock, finishRun, submitRun, testHome, type TestHome } from './support';
 
 describe.each(BACKENDS)('freeing the slots of ended runs on %s', (backend) => {
@@ -32,6 +32,12 @@ describe.each(BACKENDS)('freeing the slots of ended runs on %s', (backend) => {
     expect(await concurrencySlotsIteration(instance, { now })).toEqual([ended.runId]);
     expect([...(await storage.getConcurrencyRunIds())]).toEqual([running.runId]);
     expect((await storage.getConcurrencyInfo('warehouse')).claimedSlots.map((s) => s.runId)).toEqual([running.runId]);
+    // The monitoring daemon's iteration runs the pass too.
+    const other = await submitRun(instance);
+    expect((await storage.claimConcurrencySlot('warehouse', other.runId, 'c')).isClaimed).toBe(true);
+    await finishRun(instance, other.runId);
+    now.advance(601);
+    expect((await runMonitoringIteration(instance, { now })).freedSlotsOfRuns).toEqual([other.runId]);
     // The setting unset turns the pass off.
     expect(await concurrencySlotsIteration(instance, { now, freeSlotsAfterRunEndSeconds: null })).toEqual([]);
   });
