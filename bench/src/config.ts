@@ -5,8 +5,8 @@
 
 export type BenchMode = 'full' | 'quick' | 'tiny';
 export type BackendName = 'sqlite' | 'postgres';
-export type SectionName = 'writes' | 'runs' | 'reads' | 'watch' | 'memory' | 'reliability';
-export const SECTIONS: readonly SectionName[] = ['writes', 'runs', 'reads', 'watch', 'memory', 'reliability'];
+export type SectionName = 'writes' | 'runs' | 'reads' | 'watch' | 'memory' | 'reliability' | 'control-plane';
+export const SECTIONS: readonly SectionName[] = ['writes', 'runs', 'reads', 'watch', 'memory', 'reliability', 'control-plane'];
 export const BACKENDS: readonly BackendName[] = ['sqlite', 'postgres'];
 
 /** Sizes per backend where they differ (Postgres commits cost an fsync each, so fewer single-row writes). */

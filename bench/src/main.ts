@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--backend=sqlite,postgres] [--section=writes,runs,reads,watch,memory] [--no-json]`
+ * `pnpm bench [--quick] [--backend=sqlite,postgres] [--section=writes,runs,reads,watch,memory,reliability,control-plane] [--no-json]`
  *
  * Prints the table and writes the report to `bench/results/<timestamp>.json`.
  */

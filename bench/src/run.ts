@@ -11,6 +11,7 @@ import { readsSection } from './sections/reads';
 import { runsSection } from './sections/runs';
 import { watchSection } from './sections/watch';
 import { reliabilitySection } from './sections/reliability';
+import { controlPlaneSection } from './sections/control-plane';
 import { writesSection } from './sections/writes';
 import { now } from './stats';
 
@@ -21,6 +22,7 @@ const SECTION_FNS: Record<SectionName, (ctx: SectionContext) => Promise<void>> =
   watch: watchSection,
   memory: memorySection,
   reliability: reliabilitySection,
+  'control-plane': controlPlaneSection,
 };
 
 export const SECTION_TITLES: Record<SectionName, string> = {
@@ -30,6 +32,7 @@ export const SECTION_TITLES: Record<SectionName, string> = {
   watch: '4. watch latency',
   memory: '5. memory',
   reliability: '6. reliability costs',
+  'control-plane': '7. control plane (package bench scripts)',
 };
 
 export interface BenchOptions {
