@@ -1,4 +1,4 @@
-import { DagsterEventType, DagsterRunStatus, RunsFilter, type DagsterRun } from '@inst/types';
+import { DagsterEventType, DagsterRunStatus, JobFailureData, RunFailureReason, RunsFilter, type DagsterRun } from '@inst/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getNewCursor, runQueueIteration, runRetriesIteration } from '../src/index';
 import { BACKENDS, runChild, submitRunWithPlan, testHome, type TestHome } from './support';
@@ -7,9 +7,9 @@ import type { Instance } from '@inst/core';
 const RETRIES = { run_retries: { enabled: true, max_retries: 2 }, run_queue: { max_concurrent_runs: -1 } };
 const CURSOR_KEYS = ['EVENT_LOG_CONSUMER_CURSOR-PIPELINE_FAILURE', 'EVENT_LOG_CONSUMER_CURSOR-PIPELINE_SUCCESS'];
 
-async function failRun(instance: Instance, run: DagsterRun): Promise<DagsterRun> {
+async function failRun(instance: Instance, run: DagsterRun, data?: JobFailureData): Promise<DagsterRun> {
   await runQueueIteration(instance);
-  await instance.reportRunFailed((await instance.getRunById(run.runId))!);
+  await instance.reportRunFailed((await instance.getRunById(run.runId))!, undefined, data);
   return (await instance.getRunById(run.runId))!;
 }
 
@@ -40,7 +40,8 @@ describe.each(BACKENDS)('automatic run retries on %s', (backend) => {
     const cursors = await instance.daemonCursorStorage.getCursorValues(CURSOR_KEYS);
     expect([...cursors.keys()].sort()).toEqual(CURSOR_KEYS);
 
-    const original = await failRun(instance, await submitRunWithPlan(instance, { owner: 'team-a' }));
+    const original = await failRun(instance, await submitRunWithPlan(instance, { owner: 'team-a' }), new JobFailureData({ error: null, failureReason: RunFailureReason.RUN_EXCEPTION }));
+    expect(original.tags['dagster/failure_reason']).toBe('RUN_EXCEPTION');
     expect(original.tags['dagster/will_retry']).toBe('true');
     const first = await runRetriesIteration(instance);
     expect(first.retries).toHaveLength(1);
@@ -58,6 +59,14 @@ describe.each(BACKENDS)('automatic run retries on %s', (backend) => {
     expect(retry1!.parentRunId).toBe(original.runId);
     expect(retry1!.rootRunId).toBe(original.runId);
     expect(retry1!.tags['dagster/will_retry']).toBeUndefined();
+    // Dagster's TAGS_TO_MAYBE_OMIT_ON_RETRY: the parent's failure reason is not copied by use_parent_run_tags.
+    expect(retry1!.tags['dagster/failure_reason']).toBeUndefined();
+    // The retry re-executes the parent's stored snapshots: the same job snapshot, the parent plan's steps.
+    expect(retry1!.jobSnapshotId).toBe(original.jobSnapshotId);
+    const retryPlan = await instance.getExecutionPlanSnapshot(retry1!.executionPlanSnapshotId!);
+    const parentPlan = await instance.getExecutionPlanSnapshot(original.executionPlanSnapshotId!);
+    expect(retryPlan.jobSnapshotId).toBe(parentPlan.jobSnapshotId);
+    expect(retryPlan.steps.map((step) => step.key)).toEqual(parentPlan.steps.map((step) => step.key));
     expect((await instance.getRunById(original.runId))!.tags['dagster/auto_retry_run_id']).toBe(retry1!.runId);
     expect((await instance.allLogs(original.runId, DagsterEventType.ENGINE_EVENT)).map((e) => e.message)).toContain('Retrying the run');
     expect((await instance.allLogs(retry1!.runId, DagsterEventType.ENGINE_EVENT)).map((e) => e.message)).toContain('Launched as an automatic retry');
