@@ -26,6 +26,7 @@ it('gives every command a --help with an example', () => {
       'daemon run', 'daemon heartbeats', 'daemon liveness-check',
       'debug export', 'debug import',
       'retention purge',
+      'ui',
     ].sort(),
   );
   for (const { path, command } of all) {

@@ -8,6 +8,7 @@ import { registerJobCommands } from './commands/job';
 import { registerRetentionCommands } from './commands/retention';
 import { registerRunCommands } from './commands/run';
 import { registerScheduleCommands, registerSensorCommands } from './commands/instigators';
+import { registerUiCommand } from './commands/ui';
 import { CommandContext, EXIT, formatError, type CliIo, type GlobalOptions } from './context';
 
 /** Wraps a command action: builds its {@link CommandContext} and hands over the positional arguments and options. */
@@ -55,6 +56,7 @@ export function createProgram(io: CliIo, signal: AbortSignal): Command {
   registerDaemonCommands(program, act);
   registerDebugCommands(program, act);
   registerRetentionCommands(program, act);
+  registerUiCommand(program, act);
   return program;
 }
 

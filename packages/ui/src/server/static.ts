@@ -1,6 +1,7 @@
 /* The prebuilt client (dist/client, built by scripts/build-client.mjs) and the page shell that loads it. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InstError } from '@inst/errors';
 
@@ -14,6 +15,12 @@ export interface ClientAssets {
 /** Where the bundle is: beside the built server (dist/index.js → dist/client), or the package's dist from src. */
 export function clientDir(): string {
   const candidates = [new URL('./client/', import.meta.url), new URL('../../dist/client/', import.meta.url)].map((u) => fileURLToPath(u));
+  // Bundled into another program (import.meta.url is the bundle's): the installed package's own dist.
+  try {
+    candidates.push(join(dirname(createRequire(import.meta.url).resolve('@inst/ui/package.json')), 'dist', 'client') + sep);
+  } catch {
+    // not resolvable from here
+  }
   const found = candidates.find((dir) => existsSync(`${dir}app.js`));
   if (!found) throw new InstError('FILE_SYSTEM_ERROR', `the UI's client bundle is missing (looked in ${candidates.join(', ')}): run \`pnpm --filter @inst/ui build\``);
   return found;
