@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inst, makeHome } from './support';
+import type { RunJson } from '@inst/core';
 
 /*
  * The verbs that reach user code through @inst/code-location: the code location (test/fixtures/defs.ts) runs in a
@@ -17,15 +18,8 @@ async function json<T>(args: string[], env: Record<string, string> = {}): Promis
   return { code: result.code, doc: (result.stdout.trim() ? JSON.parse(result.stdout) : null) as T, stderr: result.stderr };
 }
 
-interface RunDoc {
-  runId: string;
-  jobName: string;
-  status: string;
-  tags: Record<string, string>;
-  parentRunId: string | null;
-  rootRunId: string | null;
-  stepKeysToExecute?: string[] | null;
-}
+/** What `--json` prints for a run (re-execution adds the steps it runs). */
+type RunDoc = RunJson & { stepKeysToExecute?: string[] | null };
 
 describe('verbs with code locations', () => {
   it('lists jobs, previews a schedule and a sensor, lists and starts them from the code', async () => {

@@ -3,3 +3,4 @@ export { instanceRefFromDir, instanceHomeFromEnv, type InstanceRef } from './ins
 export { openStorages, type OpenedStorages, type StorageTarget } from './storages';
 export { defaultInstanceLogger, type InstanceOptions, type LogFn, type Logger } from './logger';
 export * from './namespaces/index';
+export { daemonsJson, LEVELS, levelName, levelNumber, runJson, type DaemonJson, type RunJson } from './record-json';

@@ -1,3 +1,4 @@
+import { daemonsJson } from '@inst/core';
 import type { Command } from 'commander';
 import { CliFailure, isoTime, shortTime, type CommandContext } from '../context';
 import { example, type Act } from '../program';
@@ -5,21 +6,7 @@ import { addCodeTargetOptions, hasCodeTarget, openWorkspace, type CodeTargetOpti
 
 async function heartbeats(ctx: CommandContext): Promise<void> {
   await using instance = await ctx.instance();
-  const statuses = await instance.getDaemonStatuses();
-  const stored = await instance.getDaemonHeartbeats();
-  const types = [...new Set([...statuses.keys(), ...stored.keys()])];
-  const daemons = types.map((type) => {
-    const status = statuses.get(type);
-    const heartbeat = status?.lastHeartbeat ?? stored.get(type) ?? null;
-    return {
-      daemonType: type,
-      required: status?.required ?? false,
-      healthy: status ? status.healthy : null,
-      lastHeartbeatTime: heartbeat?.timestamp ?? null,
-      daemonId: heartbeat?.daemonId ?? null,
-      errors: (heartbeat?.errors ?? []).map((e) => e.message),
-    };
-  });
+  const daemons = daemonsJson(await instance.getDaemonStatuses(), await instance.getDaemonHeartbeats());
   ctx.emit({ daemons }, () =>
     ctx.table(
       ['daemon', 'required', 'healthy', 'last heartbeat', 'errors'],

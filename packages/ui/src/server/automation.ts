@@ -2,7 +2,7 @@
  * The automation API: schedules and sensors (stored states) with their next tick and tick history, start/stop;
  * backfills (cursor paged) with the status of each partition's run; daemon health from the heartbeats.
  */
-import type { Instance } from '@inst/core';
+import { daemonsJson, type Instance } from '@inst/core';
 import { InstigatorType, RUN_TAGS, RunsFilter, ScheduleInstigatorData, SensorInstigatorData, type InstigatorState, type PartitionBackfill } from '@inst/types';
 import { scheduleExecutionTimeIterator } from '@inst/scheduling';
 import type { Hono } from 'hono';
@@ -123,22 +123,7 @@ export function mountAutomation(app: Hono, instance: Instance, now: () => number
   });
 
   app.get('/api/daemons', async (c) => {
-    const statuses = await instance.getDaemonStatuses();
-    const stored = await instance.getDaemonHeartbeats();
-    const types = [...new Set([...statuses.keys(), ...stored.keys()])].sort();
-    return c.json({
-      daemons: types.map((type) => {
-        const status = statuses.get(type);
-        const heartbeat = status?.lastHeartbeat ?? stored.get(type) ?? null;
-        return {
-          daemonType: type,
-          required: status?.required ?? false,
-          healthy: status ? status.healthy : null,
-          lastHeartbeatTime: heartbeat?.timestamp ?? null,
-          daemonId: heartbeat?.daemonId ?? null,
-          errors: (heartbeat?.errors ?? []).map((e) => e.message),
-        };
-      }),
-    });
+    const daemons = daemonsJson(await instance.getDaemonStatuses(), await instance.getDaemonHeartbeats());
+    return c.json({ daemons: daemons.sort((x, y) => (x.daemonType < y.daemonType ? -1 : x.daemonType > y.daemonType ? 1 : 0)) });
   });
 }

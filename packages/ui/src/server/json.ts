@@ -2,43 +2,10 @@
  * The JSON shapes the API serves: plain values (epoch seconds as numbers), camelCase fields. Everything here is
  * user data to the page, rendered as text.
  */
-import type { DagsterRun, EventLogEntry, RunRecord } from '@inst/types';
+import { levelName } from '@inst/core';
+import type { EventLogEntry } from '@inst/types';
 
-export interface RunJson {
-  runId: string;
-  jobName: string;
-  status: string;
-  tags: Record<string, string>;
-  parentRunId: string | null;
-  rootRunId: string | null;
-  createTime: number | null;
-  updateTime: number | null;
-  startTime: number | null;
-  endTime: number | null;
-}
-
-export function runJson(run: DagsterRun, record?: RunRecord): RunJson {
-  return {
-    runId: run.runId,
-    jobName: run.jobName,
-    status: String(run.status),
-    tags: { ...run.tags },
-    parentRunId: run.parentRunId ?? null,
-    rootRunId: run.rootRunId ?? null,
-    createTime: record ? record.createTimestamp.getTime() / 1000 : null,
-    updateTime: record ? record.updateTimestamp.getTime() / 1000 : null,
-    startTime: record?.startTime ?? null,
-    endTime: record?.endTime ?? null,
-  };
-}
-
-const LEVEL_NAMES: Readonly<Record<number, string>> = { 10: 'DEBUG', 20: 'INFO', 30: 'WARNING', 40: 'ERROR', 50: 'CRITICAL' };
-
-/** A Python logging level (number or name) as its name. */
-export function levelName(level: number | string): string {
-  if (typeof level === 'string') return Number.isFinite(Number(level)) ? levelName(Number(level)) : level.toUpperCase();
-  return LEVEL_NAMES[level] ?? String(level);
-}
+export { runJson, type RunJson } from '@inst/core';
 
 export interface EventJson {
   storageId: number;
