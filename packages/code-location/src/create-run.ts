@@ -87,3 +87,42 @@ export async function createRunForLocationJob(
     status: options.status ?? null,
   });
 }
+
+/** What {@link createReexecutionForLocation} needs of an instance. */
+export interface ReexecutionInstance extends CreateRunInstance {
+  getRunStepStats(runId: string): Promise<readonly { readonly stepKey: string; readonly status: unknown }[]>;
+}
+
+// The parent's tags a re-execution does not copy (Dagster's TAGS_TO_OMIT_ON_RETRY), besides the hidden ones.
+const OMIT_ON_REEXECUTION: ReadonlySet<string> = new Set([RUN_TAGS.PARENT_RUN_ID, RUN_TAGS.ROOT_RUN_ID, 'dagster/failure_reason', 'dagster/will_retry', 'dagster/auto_retry_run_id', 'dagster/retry_number']);
+
+/**
+ * Creates (does not submit) a re-execution of a finished `parent` run from `location`, the code location that
+ * defines its job: all steps, or with `fromFailure` those that did not succeed. The new run has the parent's
+ * run config and tags (less the hidden and retry ones), and its parent and root run ids. Resolves to null when
+ * `fromFailure` finds every step succeeded. The caller checks that the parent has finished (and failed).
+ */
+export async function createReexecutionForLocation(
+  instance: ReexecutionInstance,
+  location: CodeLocation & { readonly target?: CodeLocationTarget },
+  parent: DagsterRun,
+  options: { fromFailure?: boolean } = {},
+): Promise<{ run: DagsterRun; stepKeysToExecute: string[] | null } | null> {
+  let stepKeysToExecute: string[] | null = null;
+  if (options.fromFailure) {
+    const plan = await location.executionPlan(parent.jobName, { runConfig: { ...parent.runConfig } });
+    const succeeded = new Set((await instance.getRunStepStats(parent.runId)).filter((s) => String(s.status) === 'SUCCESS').map((s) => s.stepKey));
+    stepKeysToExecute = plan.steps.map((s) => s.key).filter((key) => !succeeded.has(key));
+    if (stepKeysToExecute.length === 0) return null;
+  }
+  const rootRunId = parent.rootRunId ?? parent.runId;
+  const inherited = Object.fromEntries(Object.entries(parent.tags).filter(([k]) => !k.startsWith('.') && !OMIT_ON_REEXECUTION.has(k)));
+  const run = await createRunForLocationJob(instance, location, parent.jobName, {
+    runConfig: { ...parent.runConfig },
+    tags: { ...inherited, [RUN_TAGS.PARENT_RUN_ID]: parent.runId, [RUN_TAGS.ROOT_RUN_ID]: rootRunId, ...(options.fromFailure ? { 'dagster/is_resume_retry': 'false' } : {}) },
+    parentRunId: parent.runId,
+    rootRunId,
+    stepKeysToExecute,
+  });
+  return { run, stepKeysToExecute };
+}

@@ -29,6 +29,13 @@ export {
 export { ChildProcessCodeLocation, type ChildProcessCodeLocationOptions } from './child-process-code-location';
 export { inProcessCodeLocation } from './in-process-code-location';
 export { loadWorkspace, parseWorkspaceYaml, targetsOfOptions, workspaceOf, type LoadWorkspaceOptions, type Workspace } from './workspace';
-export { createRunForLocationJob, type CreateRunForLocationJobOptions, type CreateRunForLocationJobRunOptions, type CreateRunInstance } from './create-run';
+export {
+  createReexecutionForLocation,
+  createRunForLocationJob,
+  type CreateRunForLocationJobOptions,
+  type CreateRunForLocationJobRunOptions,
+  type CreateRunInstance,
+  type ReexecutionInstance,
+} from './create-run';
 export { ChildProcessRunLauncher, type ChildProcessLauncherInstance, type ChildProcessRunLauncherOptions } from './child-process-run-launcher';
 export { RUN_WORKER_TAG, RunWorkerMessages, processIsAlive, runWorkerOf, runWorkerTagValue, type RunWorkerArgs, type RunWorkerLocation } from './run-worker';

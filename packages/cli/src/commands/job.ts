@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Instance } from '@inst/core';
-import { BulkActionStatus, DagsterEvent, DagsterEventType, DagsterRunStatus, PartitionBackfill, RemoteRepositoryOrigin, RUN_TAGS, type DagsterRun } from '@inst/types';
+import { BulkActionStatus, DagsterEvent, DagsterEventType, DagsterRunStatus, PartitionBackfill, RemoteRepositoryOrigin, type DagsterRun } from '@inst/types';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { addCodeTargetOptions, locationDefining, openWorkspace, type CodeTargetOptions } from '../code';
@@ -161,29 +161,13 @@ export async function reexecute(ctx: CommandContext, runId: string, options: Cod
   if (!parent) throw new CliFailure('RUN_NOT_FOUND', `no run found with id ${runId}`);
   if (!parent.isFinished) throw new CliFailure('RUN_NOT_FINISHED', `run ${runId} is ${parent.status}: re-execute it once it has finished`);
   if (options.fromFailure && parent.status !== DagsterRunStatus.FAILURE) throw new CliFailure('RUN_NOT_FAILED', `run ${runId} did not fail (${parent.status}): --from-failure needs a failed run`);
-  const { createRunForLocationJob } = await import('@inst/code-location');
+  const { createReexecutionForLocation } = await import('@inst/code-location');
   const workspace = options.file?.length || options.module?.length || options.workspace ? await openWorkspace(ctx, options) : await workspaceOfRun(parent);
   try {
     const location = await locationDefining(workspace, options, 'jobs', parent.jobName);
-    let stepKeysToExecute: string[] | null = null;
-    if (options.fromFailure) {
-      const plan = await location.executionPlan(parent.jobName, { runConfig: { ...parent.runConfig } });
-      const succeeded = new Set((await instance.getRunStepStats(runId)).filter((s) => String(s.status) === 'SUCCESS').map((s) => s.stepKey));
-      const planned = plan.steps.map((s) => s.key);
-      stepKeysToExecute = planned.filter((key) => !succeeded.has(key));
-      if (stepKeysToExecute.length === 0) throw new CliFailure('NOTHING_TO_REEXECUTE', `every step of run ${runId} succeeded`);
-    }
-    const rootRunId = parent.rootRunId ?? parent.runId;
-    // The parent's tags, without the hidden ones and those Dagster omits on retries (TAGS_TO_OMIT_ON_RETRY).
-    const omit = new Set([RUN_TAGS.PARENT_RUN_ID, RUN_TAGS.ROOT_RUN_ID, 'dagster/failure_reason', 'dagster/will_retry', 'dagster/auto_retry_run_id', 'dagster/retry_number']);
-    const inherited = Object.fromEntries(Object.entries(parent.tags).filter(([k]) => !k.startsWith('.') && !omit.has(k)));
-    const run = await createRunForLocationJob(instance, location, parent.jobName, {
-      runConfig: { ...parent.runConfig },
-      tags: { ...inherited, [RUN_TAGS.PARENT_RUN_ID]: parent.runId, [RUN_TAGS.ROOT_RUN_ID]: rootRunId, ...(options.fromFailure ? { 'dagster/is_resume_retry': 'false' } : {}) },
-      parentRunId: parent.runId,
-      rootRunId,
-      stepKeysToExecute,
-    });
+    const created = await createReexecutionForLocation(instance, location, parent, options);
+    if (!created) throw new CliFailure('NOTHING_TO_REEXECUTE', `every step of run ${runId} succeeded`);
+    const { run, stepKeysToExecute } = created;
     const submitted = await instance.submitRun(run.runId);
     ctx.emit({ ...runJson(submitted), stepKeysToExecute }, () =>
       ctx.out(`Submitted run ${submitted.runId} re-executing ${runId}${stepKeysToExecute ? ` from failure (${stepKeysToExecute.join(', ')})` : ''}: ${submitted.status}`),

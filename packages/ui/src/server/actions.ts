@@ -6,7 +6,7 @@
  */
 import type { Instance } from '@inst/core';
 import { InstError } from '@inst/errors';
-import { DagsterRunStatus, FINISHED_STATUSES, RUN_TAGS, type DagsterRun } from '@inst/types';
+import { DagsterRunStatus, FINISHED_STATUSES, type DagsterRun } from '@inst/types';
 
 /** A UI action that cannot be done (a finished run, an unknown run, nothing to re-execute); HTTP 409 or 404. */
 export class UiActionError extends InstError {
@@ -40,35 +40,18 @@ export async function cancelRun(instance: Instance, runId: string): Promise<stri
   return String((await instance.getRunById(runId))?.status);
 }
 
-// Tags Dagster omits on re-execution (TAGS_TO_OMIT_ON_RETRY), besides the hidden ones.
-const OMIT_ON_REEXECUTION = new Set([RUN_TAGS.PARENT_RUN_ID, RUN_TAGS.ROOT_RUN_ID, 'dagster/failure_reason', 'dagster/will_retry', 'dagster/auto_retry_run_id', 'dagster/retry_number']);
-
 /** Re-executes a finished run from its code location; resolves to the new run's id. */
 export async function reexecuteRun(instance: Instance, runId: string, options: { fromFailure?: boolean } = {}): Promise<{ runId: string; stepKeysToExecute: string[] | null }> {
   const parent = await requireRun(instance, runId);
   if (!parent.isFinished) throw new UiActionError('RUN_NOT_FINISHED', `run ${runId} is ${parent.status}: re-execute it once it has finished`);
   if (options.fromFailure && parent.status !== DagsterRunStatus.FAILURE) throw new UiActionError('RUN_NOT_FAILED', `run ${runId} did not fail (${parent.status})`);
-  const { ChildProcessCodeLocation, createRunForLocationJob, targetOfRun } = await import('@inst/code-location');
+  const { ChildProcessCodeLocation, createReexecutionForLocation, targetOfRun } = await import('@inst/code-location');
   const location = new ChildProcessCodeLocation(targetOfRun(parent), { output: 'ignore' });
   try {
-    let stepKeysToExecute: string[] | null = null;
-    if (options.fromFailure) {
-      const plan = await location.executionPlan(parent.jobName, { runConfig: { ...parent.runConfig } });
-      const succeeded = new Set((await instance.getRunStepStats(runId)).filter((s) => String(s.status) === 'SUCCESS').map((s) => s.stepKey));
-      stepKeysToExecute = plan.steps.map((s) => s.key).filter((key) => !succeeded.has(key));
-      if (stepKeysToExecute.length === 0) throw new UiActionError('NOTHING_TO_REEXECUTE', `every step of run ${runId} succeeded`);
-    }
-    const rootRunId = parent.rootRunId ?? parent.runId;
-    const inherited = Object.fromEntries(Object.entries(parent.tags).filter(([k]) => !k.startsWith('.') && !OMIT_ON_REEXECUTION.has(k)));
-    const run = await createRunForLocationJob(instance, location, parent.jobName, {
-      runConfig: { ...parent.runConfig },
-      tags: { ...inherited, [RUN_TAGS.PARENT_RUN_ID]: parent.runId, [RUN_TAGS.ROOT_RUN_ID]: rootRunId, ...(options.fromFailure ? { 'dagster/is_resume_retry': 'false' } : {}) },
-      parentRunId: parent.runId,
-      rootRunId,
-      stepKeysToExecute,
-    });
-    await instance.submitRun(run.runId);
-    return { runId: run.runId, stepKeysToExecute };
+    const created = await createReexecutionForLocation(instance, location, parent, options);
+    if (!created) throw new UiActionError('NOTHING_TO_REEXECUTE', `every step of run ${runId} succeeded`);
+    await instance.submitRun(created.run.runId);
+    return { runId: created.run.runId, stepKeysToExecute: created.stepKeysToExecute };
   } finally {
     await location.dispose();
   }
