@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { serializeValue } from '@inst/serdes';
 import type {
   ComputeLogsCaptureData,
+  EventLogEntry,
   HandledOutputData,
   JobFailureData,
   StepFailureData,
@@ -16,7 +17,7 @@ import {
   RunFailureReason
 } from '@inst/types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalComputeLogManager } from './compute-logs/manager';
+import { LocalComputeLogManager, type ComputeLogManager } from './compute-logs/manager';
 import { executeRun } from './execute-run';
 import { FakeExecutionInstance } from './fake-ops.test-support';
 import { FilesystemIOManager, InMemoryIOManager } from './io/io-manager';
@@ -174,6 +175,58 @@ describe('executeRun', () => {
     const retry = instance.entries.find((e) => e.dagsterEvent?.eventType === E.STEP_UP_FOR_RETRY)!.dagsterEvent!.eventSpecificData as StepRetryData;
     expect(retry.secondsToWait).toBe(2);
     expect(retry.error).toMatchObject({ clsName: 'RetryRequestedFromPolicy', cause: { message: 'Error: attempt 0 failed\n' } });
+  });
+
+  it("runs a step's retry to its end even when the retry starts before the failed attempt has closed its capture", async () => {
+    // The order that lost retries: b's first attempt has queued its retry and is still closing its log capture when
+    // a's failure wakes the loop, which launches the retry under the same step key; then the first attempt ends.
+    const retryQueued = deferred();
+    const retryStarted = deferred();
+    class Observed extends FakeExecutionInstance {
+      override async handleNewEvent(entry: EventLogEntry): Promise<void> {
+        await super.handleNewEvent(entry);
+        if (entry.stepKey === 'b' && entry.dagsterEvent?.eventType === E.STEP_UP_FOR_RETRY) retryQueued.resolve();
+        if (entry.stepKey === 'b' && entry.dagsterEvent?.eventType === E.STEP_RESTARTED) retryStarted.resolve();
+      }
+    }
+    const instance = new Observed();
+    instance.addRun({ runId: 'r1', jobName: 'race' });
+    const local = new LocalComputeLogManager({ baseDir: tempDir() });
+    let opened = 0;
+    const computeLogs: ComputeLogManager = Object.assign(Object.create(local) as ComputeLogManager, {
+      openCapture: async (logKey: readonly string[]) => {
+        const capture = await local.openCapture(logKey);
+        // Captures open for the run, then a, then b's first attempt: that one closes only once the retry started.
+        if (++opened !== 3) return capture;
+        return { ...capture, context: capture.context, close: async () => (await retryStarted.promise, await capture.close()) };
+      },
+    });
+    const job: ExecutableJob = {
+      name: 'race',
+      steps: [
+        {
+          key: 'a',
+          compute: async () => {
+            await retryQueued.promise;
+            throw new Error('a fails');
+          },
+        },
+        {
+          key: 'b',
+          retryPolicy: { maxRetries: 1 },
+          compute: async (ctx) => {
+            if (ctx.retryNumber === 0) throw new Error('first attempt of b fails');
+            // Long enough that a run which stopped waiting for this attempt would have ended first.
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            return 'ok';
+          },
+        },
+      ],
+    };
+    const run = await executeRun(instance, 'r1', job, { ioManager: new InMemoryIOManager(), computeLogs });
+    expect(run.status).toBe(DagsterRunStatus.FAILURE);
+    expect(instance.types('r1', 'b')).toEqual(['STEP_START', 'STEP_UP_FOR_RETRY', 'STEP_RESTARTED', 'STEP_OUTPUT', 'HANDLED_OUTPUT', 'STEP_SUCCESS']);
+    expect(instance.timeline('r1').at(-1)).toEqual(['PIPELINE_FAILURE', null, `Execution of run for "race" failed. Steps failed: ['a'].`]);
   });
 
   it('fails a step that exceeds max_retries, abandons its dependents and fails the run', async () => {

@@ -420,8 +420,9 @@ class RunExecution {
       const pool = step.pool ?? step.tags[RUN_TAGS.GLOBAL_CONCURRENCY] ?? null;
       if (pool && !(await this.#claims.claim(pool, key, priority))) continue;
       this.#executable = this.#executable.filter((k) => k !== key);
-      const flight = this.#runStep(step).finally(() => {
-        this.#inFlight.delete(key);
+      const flight: Promise<void> = this.#runStep(step).finally(() => {
+        // A retry of this step may already be in flight under the same key: only this attempt leaves.
+        if (this.#inFlight.get(key) === flight) this.#inFlight.delete(key);
         this.#woken = true;
         this.#wake();
       });
