@@ -10,6 +10,8 @@ it('inst ui serves the UI on 127.0.0.1 until Ctrl-C', async () => {
   const done = collectResult(child);
   try {
     let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const { url } = await new Promise<{ url: string }>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
@@ -19,7 +21,7 @@ it('inst ui serves the UI on 127.0.0.1 until Ctrl-C', async () => {
           // not the whole document yet
         }
       });
-      child.on('exit', (code) => reject(new Error(`inst ui exited ${code}`)));
+      child.on('exit', (code) => reject(new Error(`inst ui exited ${code}: ${err}`)));
     });
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const page = await (await fetch(`${url}/runs/x`)).text();
