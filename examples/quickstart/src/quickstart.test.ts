@@ -11,7 +11,7 @@ describe('the README main job', () => {
       const home = mkdtempSync(join(tmpdir(), 'inst-quickstart-'));
       try {
         const lines: string[] = [];
-        const results = await runQuickstart(home, (line) => lines.push(line));
+        const { runs: results, ui } = await runQuickstart(home, (line) => lines.push(line));
         expect(results.map((r) => r.status)).toEqual(['SUCCESS', 'FAILURE']);
         expect(results[0]!.stepsSucceeded).toBe(2);
         expect(results[1]!.stepsFailed).toBe(1);
@@ -25,6 +25,10 @@ describe('the README main job', () => {
         expect(lines.some((l) => l.includes('PIPELINE_ENQUEUED'))).toBe(true);
         expect(lines.some((l) => l.includes('STEP_FAILURE [warehouse__squares]'))).toBe(true);
         expect(lines.at(-1)).toContain('2 runs in');
+        // The web UI served the same instance while the daemon host ran: both runs, and the daemons' heartbeats.
+        expect(new Set(ui.runIds)).toEqual(new Set(results.map((r) => r.runId)));
+        expect(ui.daemons.find((d) => d.daemonType === 'QUEUED_RUN_COORDINATOR')).toBeDefined();
+        expect(lines.some((l) => l.startsWith('web UI: http://127.0.0.1:'))).toBe(true);
         // Dagster's on-disk layout.
         expect(existsSync(join(home, 'history', 'runs.db'))).toBe(true);
         expect(existsSync(join(home, 'history', 'runs', 'index.db'))).toBe(true);

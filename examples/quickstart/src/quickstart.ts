@@ -5,6 +5,7 @@ import { createRunForLocationJob, loadWorkspace } from '@inst/code-location';
 import { Instance } from '@inst/core';
 import { runDaemonHost, silentLogger } from '@inst/daemon-host';
 import { DagsterEventType } from '@inst/types';
+import { startUiServer, type UiServer } from '@inst/ui';
 
 /** The code location file (its default export is the Definitions). */
 export const DEFS_FILE = fileURLToPath(new URL('./defs.ts', import.meta.url));
@@ -21,13 +22,34 @@ export interface QuickstartResult {
   readonly workerPid: number | null;
 }
 
+export interface QuickstartOptions {
+  /** Port of the web UI (default 0: any free port). */
+  readonly uiPort?: number;
+  /**
+   * Keep the daemon host and the UI running after the two runs have ended, until this signal aborts (`npm run demo
+   * -- --ui` passes one that Ctrl-C aborts).
+   */
+  readonly serveUntil?: AbortSignal;
+}
+
+/** What the web UI served while the daemon host ran: its address, the runs it lists and the daemons it reports. */
+export interface QuickstartUiView {
+  readonly url: string;
+  readonly runIds: readonly string[];
+  readonly daemons: readonly { readonly daemonType: string; readonly healthy: boolean | null }[];
+}
+
 /**
  * The control plane end to end: opens (or creates) the instance home with Dagster's defaults (queued runs,
  * one OS process per run), loads the code location in a code server, submits two runs of its job (one fails),
  * runs the daemon host until both runs have finished — the run queue daemon launches them, each in a run worker
  * process — while watchers stream their events as they are stored, then prints each run's status and stats.
  */
-export async function runQuickstart(home: string, print: (line: string) => void = console.log): Promise<QuickstartResult[]> {
+export async function runQuickstart(
+  home: string,
+  print: (line: string) => void = console.log,
+  options: QuickstartOptions = {},
+): Promise<{ runs: QuickstartResult[]; ui: QuickstartUiView }> {
   mkdirSync(home, { recursive: true });
   // An earlier version of this example ran runs in process and wrote this config; the defaults are what it shows now.
   const config = join(home, 'dagster.yaml');
@@ -36,12 +58,15 @@ export async function runQuickstart(home: string, print: (line: string) => void 
   await using workspace = await loadWorkspace({ file: DEFS_FILE });
   const location = workspace.locations[0]!;
   print(`instance home: ${home}; code location ${location.name} (${DEFS_FILE})`);
+  // The web UI (`inst ui`) over the same instance: it shows the runs live while the daemon host launches them.
+  await using ui = await startUiServer({ instance, workspace, port: options.uiPort ?? 0 });
+  print(`web UI: ${ui.url}`);
 
   const runs = [];
   for (const runConfig of [{}, { fail: true }]) {
     const run = await createRunForLocationJob(instance, location, 'numbers', { runConfig, tags: { example: 'quickstart' } });
     await instance.submitRun(run.runId);
-    print(`run ${run.runId} submitted (${(await instance.getRunById(run.runId))!.status})`);
+    print(`run ${run.runId} submitted (${(await instance.getRunById(run.runId))!.status}); live at ${ui.url}/runs/${run.runId}`);
     runs.push(run);
   }
 
@@ -65,8 +90,15 @@ export async function runQuickstart(home: string, print: (line: string) => void 
   const stop = new AbortController();
   const host = runDaemonHost({ instance, workspace, signal: stop.signal, handleProcessSignals: false, log: silentLogger });
   let watched: { streamed: number; workerPid: number | null }[];
+  let view: QuickstartUiView;
   try {
     watched = await Promise.all(watchers);
+    view = await readUi(ui);
+    print(`the UI lists ${view.runIds.length} runs; daemons: ${view.daemons.map((d) => `${d.daemonType} ${d.healthy ? 'healthy' : 'unhealthy'}`).join(', ')}`);
+    if (options.serveUntil && !options.serveUntil.aborted) {
+      print(`the daemon host and the UI keep running at ${ui.url} — Ctrl-C to stop`);
+      await new Promise((resolve) => options.serveUntil!.addEventListener('abort', resolve, { once: true }));
+    }
   } finally {
     stop.abort();
     await host;
@@ -86,5 +118,17 @@ export async function runQuickstart(home: string, print: (line: string) => void 
   const total = await instance.getRunsCount();
   const materialized = await instance.getRecordsForRun(results[0]!.runId, undefined, DagsterEventType.ASSET_MATERIALIZATION);
   print(`\n${total} runs in ${home}; the first run materialized ${materialized.records.length} asset(s)`);
-  return results;
+  return { runs: results, ui: view };
+}
+
+/** Reads the UI's own JSON API, as its pages do. */
+async function readUi(ui: UiServer): Promise<QuickstartUiView> {
+  const get = async <T>(path: string): Promise<T> => {
+    const response = await fetch(`${ui.url}${path}`);
+    if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status}`);
+    return (await response.json()) as T;
+  };
+  const { runs } = await get<{ runs: { runId: string }[] }>('/api/runs?tag=example%3Dquickstart');
+  const { daemons } = await get<{ daemons: { daemonType: string; healthy: boolean | null; required: boolean }[] }>('/api/daemons');
+  return { url: ui.url, runIds: runs.map((r) => r.runId), daemons: daemons.filter((d) => d.required) };
 }
