@@ -98,18 +98,24 @@ describe('inst debug', () => {
 });
 
 describe('inst run logs --follow', () => {
-  it('prints stored events, then events another process writes, and ends when the run ends', async () => {
-    const home = makeHome('follow', DEFAULT_COORDINATOR_YAML);
+  /** A home with a started run and `inst run logs RUN --follow ARGS` following it. */
+  async function follow(prefix: string, args: string[] = []) {
+    const home = makeHome(prefix, DEFAULT_COORDINATOR_YAML);
     homes.push(home);
-    await using instance = await Instance.fromConfig(home);
+    const instance = await Instance.fromConfig(home);
     const run = await instance.createRun({ jobName: 'etl' });
     await instance.reportDagsterEvent(new DagsterEvent({ eventTypeValue: DagsterEventType.RUN_START, jobName: 'etl' }), run.runId);
-
-    const child = spawnInst(['--home', home, 'run', 'logs', run.runId, '--follow', '--json']);
+    const child = spawnInst(['--home', home, 'run', 'logs', run.runId, '--follow', ...args]);
     const done = collectResult(child);
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const lines = () => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { eventType: string | null; message: string });
+    const output = { stdout: '' };
+    child.stdout.on('data', (d: Buffer) => (output.stdout += d.toString()));
+    return { instance, run, child, done, output };
+  }
+
+  it('prints stored events, then events another process writes, and ends when the run ends', async () => {
+    const { instance, run, child, done, output } = await follow('follow', ['--json']);
+    await using _ = instance;
+    const lines = () => output.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { eventType: string | null; message: string });
 
     await waitFor(() => lines().some((e) => e.eventType === 'PIPELINE_START'), 'the stored RUN_START');
     // Written by this (another) process while the CLI follows.
@@ -124,19 +130,31 @@ describe('inst run logs --follow', () => {
   });
 
   it('stops cleanly on Ctrl-C while the run is still going (exit 130)', async () => {
-    const home = makeHome('follow-int', DEFAULT_COORDINATOR_YAML);
-    homes.push(home);
-    await using instance = await Instance.fromConfig(home);
-    const run = await instance.createRun({ jobName: 'etl' });
-    await instance.reportDagsterEvent(new DagsterEvent({ eventTypeValue: DagsterEventType.RUN_START, jobName: 'etl' }), run.runId);
-    const child = spawnInst(['--home', home, 'run', 'logs', run.runId, '--follow']);
-    const done = collectResult(child);
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    await waitFor(() => stdout.includes('PIPELINE_START'), 'the stored RUN_START');
+    const { instance, child, done, output } = await follow('follow-int');
+    await using _ = instance;
+    await waitFor(() => output.stdout.includes('PIPELINE_START'), 'the stored RUN_START');
     child.kill('SIGINT');
     const result = await done;
     expect(result.code).toBe(130);
     expect(result.stderr.trim()).toBe('inst: INTERRUPTED: interrupted: following the logs stopped');
+  });
+
+  it('fails with RUN_NOT_FOUND (exit 1) for a run that does not exist', async () => {
+    const home = makeHome('follow-missing', DEFAULT_COORDINATOR_YAML);
+    homes.push(home);
+    const result = await inst(['--home', home, 'run', 'logs', 'no-such-run', '--follow']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe('inst: RUN_NOT_FOUND: no run found with id no-such-run');
+    expect(result.stdout).toBe('');
+  });
+
+  it('ends with RUN_NOT_FOUND (exit 1) when the followed run is deleted by another process', async () => {
+    const { instance, run, done, output } = await follow('follow-deleted');
+    await using _ = instance;
+    await waitFor(() => output.stdout.includes('PIPELINE_START'), 'the stored RUN_START');
+    await instance.deleteRun(run.runId);
+    const result = await done;
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(`inst: RUN_NOT_FOUND: run ${run.runId} was deleted while its logs were followed`);
   });
 });

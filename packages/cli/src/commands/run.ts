@@ -1,4 +1,5 @@
 import { DagsterRunStatus, FINISHED_STATUSES, RunsFilter, type DagsterRun } from '@inst/types';
+import { InstError } from '@inst/errors';
 import type { Command } from 'commander';
 import { CliFailure, collect, parseTags, positiveInt, shortTime, UsageError, type CommandContext } from '../context';
 import { example, type Act } from '../program';
@@ -94,6 +95,9 @@ function eventFilter(options: LogsOptions): (e: EventJson, rawLevel: number | st
   return (event, rawLevel) => levelNumber(rawLevel) >= min && (types.size === 0 || types.has(event.eventType ?? 'LOG'));
 }
 
+/** How often `run logs --follow` checks that the run still exists (a lookup by id). */
+const DELETED_PROBE_MS = 1000;
+
 async function logs(ctx: CommandContext, runId: string, options: LogsOptions): Promise<void> {
   const keep = eventFilter(options);
   await using instance = await ctx.instance();
@@ -119,13 +123,39 @@ async function logs(ctx: CommandContext, runId: string, options: LogsOptions): P
   }
   // Follow: every stored event, then new ones as they are written (by any process), until the run ends.
   // With --json, one JSON document per line (NDJSON), so a script can read events as they come.
-  for await (const { record } of instance.watchRunEvents(runId, { untilRunEnds: true, signal: ctx.signal })) {
-    const event = eventJson(record.eventLogEntry, record.storageId);
-    if (!keep(event, record.eventLogEntry.level)) continue;
-    if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(event)}\n`);
-    else ctx.out(eventLine(event));
+  // A run deleted meanwhile (`inst run delete` elsewhere) writes no terminal event: look for it now and then, and
+  // end with RUN_NOT_FOUND rather than wait forever.
+  const stop = new AbortController();
+  const onInterrupt = () => stop.abort();
+  ctx.signal.addEventListener('abort', onInterrupt, { once: true });
+  let deleted = false;
+  const probe = setInterval(() => {
+    void instance.getRunById(runId).then(
+      (run) => {
+        if (run) return;
+        deleted = true;
+        stop.abort();
+      },
+      () => undefined,
+    );
+  }, DELETED_PROBE_MS);
+  try {
+    for await (const { record } of instance.watchRunEvents(runId, { untilRunEnds: true, signal: stop.signal })) {
+      const event = eventJson(record.eventLogEntry, record.storageId);
+      if (!keep(event, record.eventLogEntry.level)) continue;
+      if (ctx.json) ctx.io.stdout.write(`${JSON.stringify(event)}\n`);
+      else ctx.out(eventLine(event));
+    }
+  } catch (error) {
+    // Deleted between the check above and the watch's own.
+    if (InstError.isInstance(error) && error.code === 'RUN_NOT_FOUND') deleted = true;
+    else throw error;
+  } finally {
+    clearInterval(probe);
+    ctx.signal.removeEventListener('abort', onInterrupt);
   }
   ctx.checkInterrupted('following the logs');
+  if (deleted) throw new CliFailure('RUN_NOT_FOUND', `run ${runId} was deleted while its logs were followed`);
   const run = await instance.getRunById(runId);
   if (!ctx.json) ctx.note(`Run ${runId} ended: ${String(run?.status)}`);
 }
