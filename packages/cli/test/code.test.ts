@@ -65,7 +65,7 @@ describe('verbs with code locations', () => {
     // Re-executed from the code location the failed run records, only the failed step, queued by the coordinator.
     expect(retry.code).toBe(0);
     expect(retry.doc).toMatchObject({ jobName: 'flaky', parentRunId: failed.doc.runId, rootRunId: failed.doc.runId, stepKeysToExecute: ['second'], status: 'QUEUED' });
-    expect(retry.doc.tags).toMatchObject({ team: 'data', 'dagster/parent_run_id': failed.doc.runId });
+    expect(retry.doc.tags).toMatchObject({ team: 'data', 'dagster/parent_run_id': failed.doc.runId, 'dagster/is_resume_retry': 'true' });
     expect(retry.doc.tags['dagster/failure_reason']).toBeUndefined();
     expect(ok.code).toBe(0);
     expect(ok.doc.status).toBe('SUCCESS');

@@ -6,8 +6,9 @@
  */
 import { InvalidArgumentError } from '@inst/errors';
 import { AssetKey, RUN_TAGS, RemoteRepositoryOrigin, type DagsterRun, type ExecutionPlanSnapshot, type JobPythonOrigin, type JobSnapshot, type RemoteJobOrigin } from '@inst/types';
+import { InvalidSubsetError, ReexecutionStrategy, type CreateReexecutedRunOptions, type ReexecutionCodeLocation, type ReexecutionRemoteJob } from '@inst/runs';
 import { jobCodeOrigin, type CodeLocationTarget } from './target';
-import type { CodeLocation } from './types';
+import type { CodeLocation, CodeLocationSnapshot, JobEntry } from './types';
 
 /** The `createRun` options this module passes (a subset of `@inst/core`'s `Instance.createRun`). */
 export interface CreateRunForLocationJobRunOptions {
@@ -48,6 +49,19 @@ export interface CreateRunForLocationJobOptions {
   status?: string | null;
 }
 
+/** The job named `jobName` in the location's snapshot; InvalidArgumentError naming the jobs there when it has none. */
+function jobOfLocation(location: CodeLocation, snapshot: CodeLocationSnapshot, jobName: string): JobEntry {
+  const job = snapshot.jobs.find((entry) => entry.name === jobName);
+  if (job) return job;
+  throw new InvalidArgumentError(`Code location ${location.name} has no job named ${JSON.stringify(jobName)} (jobs: ${snapshot.jobs.map((j) => j.name).join(', ') || 'none'})`, {
+    ids: { locationName: location.name, jobName },
+  });
+}
+
+function remoteJobOriginOf(location: CodeLocation, snapshot: CodeLocationSnapshot, jobName: string): RemoteJobOrigin {
+  return new RemoteRepositoryOrigin({ codeLocationOrigin: location.origin, repositoryName: snapshot.repositoryName }).getJobOrigin(jobName);
+}
+
 /**
  * Creates a run of `jobName` in `location` with both snapshots (asked of the code server) and Dagster-shaped
  * origins: `remoteJobOrigin` from the location's origin, and — for a location loaded from a file or module —
@@ -60,12 +74,7 @@ export async function createRunForLocationJob(
   options: CreateRunForLocationJobOptions = {},
 ): Promise<DagsterRun> {
   const snapshot = await location.snapshot();
-  const job = snapshot.jobs.find((entry) => entry.name === jobName);
-  if (!job) {
-    throw new InvalidArgumentError(`Code location ${location.name} has no job named ${JSON.stringify(jobName)} (jobs: ${snapshot.jobs.map((j) => j.name).join(', ') || 'none'})`, {
-      ids: { locationName: location.name, jobName },
-    });
-  }
+  const job = jobOfLocation(location, snapshot, jobName);
   const runConfig = options.runConfig ?? {};
   const plan = await location.executionPlan(jobName, { stepKeysToExecute: options.stepKeysToExecute ?? null, runConfig });
   const tags: Record<string, string> = { ...(options.tags ?? {}) };
@@ -82,25 +91,24 @@ export async function createRunForLocationJob(
     jobSnapshot: job.jobSnapshot,
     executionPlanSnapshot: plan,
     assetSelection,
-    remoteJobOrigin: new RemoteRepositoryOrigin({ codeLocationOrigin: location.origin, repositoryName: snapshot.repositoryName }).getJobOrigin(jobName),
+    remoteJobOrigin: remoteJobOriginOf(location, snapshot, jobName),
     jobCodeOrigin: location.target ? jobCodeOrigin(location.target, jobName) : null,
     status: options.status ?? null,
   });
 }
 
-/** What {@link createReexecutionForLocation} needs of an instance. */
-export interface ReexecutionInstance extends CreateRunInstance {
-  getRunStepStats(runId: string): Promise<readonly { readonly stepKey: string; readonly status: unknown }[]>;
+/** What {@link createReexecutionForLocation} needs of an instance (`@inst/core`'s `Instance` has it). */
+export interface ReexecutionInstance {
+  createReexecutedRun(options: CreateReexecutedRunOptions): Promise<DagsterRun>;
 }
-
-// The parent's tags a re-execution does not copy (Dagster's TAGS_TO_OMIT_ON_RETRY), besides the hidden ones.
-const OMIT_ON_REEXECUTION: ReadonlySet<string> = new Set([RUN_TAGS.PARENT_RUN_ID, RUN_TAGS.ROOT_RUN_ID, 'dagster/failure_reason', 'dagster/will_retry', 'dagster/auto_retry_run_id', 'dagster/retry_number']);
 
 /**
  * Creates (does not submit) a re-execution of a finished `parent` run from `location`, the code location that
- * defines its job: all steps, or with `fromFailure` those that did not succeed. The new run has the parent's
- * run config and tags (less the hidden and retry ones), and its parent and root run ids. Resolves to null when
- * `fromFailure` finds every step succeeded. The caller checks that the parent has finished (and failed).
+ * defines its job, with `@inst/runs`' `createReexecutedRun` — Dagster's semantics: all steps, or with `fromFailure`
+ * the steps the parent's events show did not succeed (tag `dagster/is_resume_retry`, outputs of earlier runs as the
+ * plan's known state); the parent's tags less the retry bookkeeping; its parent and root run ids. The job and its
+ * plans come from the location now, not from the parent's snapshots. Resolves to null when `fromFailure` finds
+ * nothing to retry. The caller checks that the parent has finished (and failed).
  */
 export async function createReexecutionForLocation(
   instance: ReexecutionInstance,
@@ -108,21 +116,32 @@ export async function createReexecutionForLocation(
   parent: DagsterRun,
   options: { fromFailure?: boolean } = {},
 ): Promise<{ run: DagsterRun; stepKeysToExecute: string[] | null } | null> {
-  let stepKeysToExecute: string[] | null = null;
-  if (options.fromFailure) {
-    const plan = await location.executionPlan(parent.jobName, { runConfig: { ...parent.runConfig } });
-    const succeeded = new Set((await instance.getRunStepStats(parent.runId)).filter((s) => String(s.status) === 'SUCCESS').map((s) => s.stepKey));
-    stepKeysToExecute = plan.steps.map((s) => s.key).filter((key) => !succeeded.has(key));
-    if (stepKeysToExecute.length === 0) return null;
+  const snapshot = await location.snapshot();
+  const job = jobOfLocation(location, snapshot, parent.jobName);
+  const remoteJob: ReexecutionRemoteJob = {
+    jobSnapshot: job.jobSnapshot,
+    // The job's own tags are the base of the new run's, as in Dagster (`remote_job.tags`).
+    tags: Object.fromEntries(Object.entries(job.jobSnapshot.tags ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
+    assetSelection: parent.assetSelection,
+    assetCheckSelection: parent.assetCheckSelection,
+    remoteOrigin: remoteJobOriginOf(location, snapshot, parent.jobName),
+    pythonOrigin: location.target ? jobCodeOrigin(location.target, parent.jobName) : null,
+  };
+  const codeLocation: ReexecutionCodeLocation = {
+    getExecutionPlan: (_job, runConfig, plan) =>
+      location.executionPlan(parent.jobName, { runConfig: { ...runConfig }, stepKeysToExecute: plan.stepKeysToExecute, knownState: plan.knownState }),
+  };
+  try {
+    const run = await instance.createReexecutedRun({
+      parentRun: parent,
+      codeLocation,
+      remoteJob,
+      strategy: options.fromFailure ? ReexecutionStrategy.FROM_FAILURE : ReexecutionStrategy.ALL_STEPS,
+      useParentRunTags: true,
+    });
+    return { run, stepKeysToExecute: run.stepKeysToExecute ? [...run.stepKeysToExecute] : null };
+  } catch (error) {
+    if (error instanceof InvalidSubsetError) return null;
+    throw error;
   }
-  const rootRunId = parent.rootRunId ?? parent.runId;
-  const inherited = Object.fromEntries(Object.entries(parent.tags).filter(([k]) => !k.startsWith('.') && !OMIT_ON_REEXECUTION.has(k)));
-  const run = await createRunForLocationJob(instance, location, parent.jobName, {
-    runConfig: { ...parent.runConfig },
-    tags: { ...inherited, [RUN_TAGS.PARENT_RUN_ID]: parent.runId, [RUN_TAGS.ROOT_RUN_ID]: rootRunId, ...(options.fromFailure ? { 'dagster/is_resume_retry': 'false' } : {}) },
-    parentRunId: parent.runId,
-    rootRunId,
-    stepKeysToExecute,
-  });
-  return { run, stepKeysToExecute };
 }
