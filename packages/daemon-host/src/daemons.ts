@@ -7,6 +7,7 @@ import { runMonitoringDaemon, runQueueDaemon, runRetriesDaemon } from './run-que
 import { schedulerDaemon } from './scheduler';
 import { sensorDaemon } from './sensors';
 import { backfillDaemon } from './backfills';
+import { automationSensors } from './sensors';
 
 /** Options of {@link defaultDaemonsFor}. */
 export interface DefaultDaemonsOptions {
@@ -23,10 +24,12 @@ const BUILTINS: Readonly<Record<string, (instance: Instance) => DaemonDefinition
   QUEUED_RUN_COORDINATOR: (instance) => runQueueDaemon(instance),
   MONITORING: (instance) => runMonitoringDaemon(instance),
   EVENT_LOG_CONSUMER: () => runRetriesDaemon(),
+  ASSET: () => assetDaemon(),
 };
 
 /**
- * A daemon for a type this package does not implement (ASSET, FRESHNESS_DAEMON): it heartbeats so the host's
+ * A daemon for a type this package does not implement (FRESHNESS_DAEMON: inst's definitions declare no freshness
+ * policies, so there is nothing for it to evaluate): it heartbeats so the host's
  * health reflects the host, and says once that it does nothing.
  */
 export function idleDaemon(daemonType: string, intervalSeconds = 30): DaemonDefinition {
@@ -37,6 +40,36 @@ export function idleDaemon(daemonType: string, intervalSeconds = 30): DaemonDefi
     async runIteration(ctx) {
       if (!warned) ctx.log.warn(`The ${daemonType} daemon is not implemented by inst's daemon host; it only sends heartbeats`);
       warned = true;
+    },
+  };
+}
+
+/** Thrown by the ASSET daemon when there is automation it does not run. */
+export class AutomationNotRunError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AutomationNotRunError';
+  }
+}
+
+/**
+ * The ASSET daemon. inst does not evaluate automation conditions, so it does nothing — and says so in its heartbeat
+ * errors (and the log) whenever a running AUTOMATION / AUTO_MATERIALIZE sensor of the loaded code locations would need
+ * it: `getDaemonStatuses(…, { ignoreErrors: false })` then reads it unhealthy, as a Dagster daemon failing its
+ * iterations would. With no such sensor, nothing is waiting on it and it only heartbeats.
+ */
+export function assetDaemon(intervalSeconds = 30): DaemonDefinition {
+  return {
+    daemonType: 'ASSET',
+    intervalSeconds,
+    async runIteration(ctx) {
+      const names = await automationSensors(ctx);
+      if (names.length === 0) return;
+      const message =
+        `${names.length} running automation sensor(s) are not evaluated: inst's daemon host does not implement the ASSET daemon ` +
+        `(automation conditions / auto-materialize). Sensors: ${names.join(', ')}`;
+      ctx.log.error(message);
+      throw new AutomationNotRunError(message);
     },
   };
 }

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { runDaemonHost, defaultLeasesFor, type DaemonContext, type DaemonDefinition, type DaemonHostOptions } from './host';
-export { defaultDaemonsFor, idleDaemon, type DefaultDaemonsOptions } from './daemons';
+export { defaultDaemonsFor, idleDaemon, assetDaemon, AutomationNotRunError, type DefaultDaemonsOptions } from './daemons';
 export {
   ExclusiveLeases,
   SqliteHomeLeases,

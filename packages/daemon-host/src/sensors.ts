@@ -151,6 +151,18 @@ function toRemoteLike(sensor: RemoteSensor) {
   };
 }
 
+/** The running AUTOMATION / AUTO_MATERIALIZE sensors of the loaded locations (which this daemon skips), as `location:name`. */
+export async function automationSensors(ctx: DaemonContext): Promise<string[]> {
+  const loaded = await loadLocations(ctx.workspace, () => undefined);
+  if (loaded.length === 0) return [];
+  const stored = new Map((await ctx.instance.allInstigatorState(undefined, undefined, InstigatorType.SENSOR)).map((s) => [s.selectorId, s]));
+  return loaded
+    .flatMap(remoteSensors)
+    .filter((sensor) => sensor.sensorType && SKIPPED_SENSOR_TYPES.has(sensor.sensorType))
+    .filter((sensor) => currentSensorState(toRemoteLike(sensor), stored.get(sensor.selectorId) ?? null).isRunning)
+    .map((sensor) => `${sensor.loaded.location.name}:${sensor.name}`);
+}
+
 /** Dagster's `is_under_min_interval`. */
 export function isUnderMinInterval(state: InstigatorState, sensor: { minIntervalSeconds: number | null }, now: number): boolean {
   const data = state.sensorInstigatorData;
