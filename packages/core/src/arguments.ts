@@ -513,29 +513,98 @@ function instigator(label: string): Check {
   };
 }
 
-/** Members that write: refused (with the instance's SchemaTooNewError) while writes are blocked. */
-const WRITE_MEMBERS: ReadonlySet<string> = new Set([
-  'upgrade', 'reindex', 'wipe', 'submitRun', 'launchRun', 'resumeRun', 'addDaemonHeartbeat', 'wipeDaemonHeartbeats',
-  'storeEvent', 'handleNewEvent', 'reportEngineEvent', 'reportDagsterEvent', 'addRun', 'deleteRun', 'addRunTags',
-  'handleRunEvent', 'createRunForJob', 'createRun', 'createReexecutedRun', 'registerManagedRun', 'reportRunCanceling',
-  'reportRunCanceled', 'reportRunFailed', 'addSnapshot', 'startSchedule', 'stopSchedule', 'resetSchedule', 'startSensor',
-  'stopSensor', 'resetSensor', 'addInstigatorState', 'updateInstigatorState', 'deleteInstigatorState', 'wipeAllSchedules',
-  'createTick', 'updateTick', 'purgeTicks', 'addBackfill', 'updateBackfill', 'addDynamicPartitions', 'deleteDynamicPartition',
-  'updateAssetCachedStatusData', 'wipeAssetCachedStatus', 'wipeAssets', 'wipeAssetPartitions', 'reportRunlessAssetEvent',
-  '_reportRunlessAssetEvent',
-]);
+/** A storage of the instance, by its dagster.yaml key (as SchemaTooNewError names it). */
+export type StorageName = 'run_storage' | 'event_log_storage' | 'schedule_storage';
 
-/** Instances whose writes are refused, with the error to refuse them with (a schema newer than inst knows). */
-const writeBlocks = new WeakMap<object, Error>();
+const RUN: readonly StorageName[] = ['run_storage'];
+const EVENTS: readonly StorageName[] = ['event_log_storage'];
+const SCHEDULES: readonly StorageName[] = ['schedule_storage'];
+const RUN_AND_EVENTS: readonly StorageName[] = ['run_storage', 'event_log_storage'];
+const ALL: readonly StorageName[] = ['run_storage', 'event_log_storage', 'schedule_storage'];
 
-/** Refuses every writing member of `instance` with `error` from now on (reads proceed). */
-export function blockWrites(instance: object, error: Error): void {
-  writeBlocks.set(instance, error);
+/** An event that Dagster's `handle_new_event` also applies to the run storage (a job event changes the run's status). */
+function eventStorages(event: unknown): readonly StorageName[] {
+  const dagsterEvent = event instanceof EventLogEntry ? event.dagsterEvent : event instanceof DagsterEvent ? event : undefined;
+  return dagsterEvent?.isJobEvent ? RUN_AND_EVENTS : EVENTS;
 }
 
-/** The error writes of `instance` are refused with, if they are. */
-export function writeBlockOf(instance: object): Error | undefined {
-  return writeBlocks.get(instance);
+/**
+ * Members that write, and the storages each writes to: refused up front (with that storage's SchemaTooNewError)
+ * when one of them is stamped with a schema newer than inst knows, so a member writing two storages writes
+ * neither; the other storages keep working.
+ */
+const WRITE_MEMBERS: Readonly<Record<string, (args: readonly unknown[]) => readonly StorageName[]>> = {
+  upgrade: () => ALL,
+  reindex: () => ALL,
+  wipe: () => ALL,
+  submitRun: () => RUN_AND_EVENTS,
+  launchRun: () => RUN_AND_EVENTS,
+  resumeRun: () => RUN_AND_EVENTS,
+  addDaemonHeartbeat: () => RUN,
+  wipeDaemonHeartbeats: () => RUN,
+  storeEvent: (args) => eventStorages(args[0]),
+  handleNewEvent: (args) => eventStorages(args[0]),
+  reportEngineEvent: () => EVENTS,
+  reportDagsterEvent: (args) => eventStorages(args[0]),
+  addRun: () => RUN,
+  deleteRun: () => RUN_AND_EVENTS,
+  addRunTags: () => RUN,
+  handleRunEvent: () => RUN,
+  createRunForJob: () => RUN,
+  createRun: () => RUN,
+  createReexecutedRun: () => RUN,
+  registerManagedRun: () => RUN,
+  reportRunCanceling: () => RUN_AND_EVENTS,
+  reportRunCanceled: () => RUN_AND_EVENTS,
+  reportRunFailed: () => RUN_AND_EVENTS,
+  addSnapshot: () => RUN,
+  startSchedule: () => SCHEDULES,
+  stopSchedule: () => SCHEDULES,
+  resetSchedule: () => SCHEDULES,
+  startSensor: () => SCHEDULES,
+  stopSensor: () => SCHEDULES,
+  resetSensor: () => SCHEDULES,
+  addInstigatorState: () => SCHEDULES,
+  updateInstigatorState: () => SCHEDULES,
+  deleteInstigatorState: () => SCHEDULES,
+  wipeAllSchedules: () => SCHEDULES,
+  createTick: () => SCHEDULES,
+  updateTick: () => SCHEDULES,
+  purgeTicks: () => SCHEDULES,
+  addBackfill: () => RUN,
+  updateBackfill: () => RUN,
+  addDynamicPartitions: () => EVENTS,
+  deleteDynamicPartition: () => EVENTS,
+  updateAssetCachedStatusData: () => EVENTS,
+  wipeAssetCachedStatus: () => EVENTS,
+  wipeAssets: () => EVENTS,
+  wipeAssetPartitions: () => EVENTS,
+  reportRunlessAssetEvent: () => EVENTS,
+  _reportRunlessAssetEvent: () => EVENTS,
+};
+
+/** Per instance: the storages whose writes are refused, each with its SchemaTooNewError. */
+const writeBlocks = new WeakMap<object, ReadonlyMap<StorageName, Error>>();
+
+/** Refuses the writing members of `instance` that write to a storage in `blocked`, with its error (reads proceed). */
+export function blockWrites(instance: object, blocked: ReadonlyMap<StorageName, Error>): void {
+  if (blocked.size > 0) writeBlocks.set(instance, blocked);
+}
+
+/** The error a write of `memberName` with `args` is refused with, if one of the storages it writes is blocked. */
+function blockedWrite(instance: object, memberName: string, args: readonly unknown[]): Error | undefined {
+  const blocked = writeBlocks.get(instance);
+  const storages = blocked && WRITE_MEMBERS[memberName]?.(args);
+  for (const storage of storages ?? []) {
+    const error = blocked!.get(storage);
+    if (error) return error;
+  }
+  return undefined;
+}
+
+/** The storages whose writes `instance` refuses, each with its error (empty when none is). */
+export function writeBlocksOf(instance: object): ReadonlyMap<StorageName, Error> {
+  return writeBlocks.get(instance) ?? new Map();
 }
 
 /** Members that return synchronously: a bad argument throws rather than rejecting. */
@@ -700,20 +769,20 @@ export function checkArguments(memberName: string, args: readonly unknown[]): vo
  */
 export function installArgumentChecks(cls: abstract new (...args: never[]) => object): void {
   const targets: object[] = [cls, cls.prototype as object];
-  for (const memberName of new Set([...Object.keys(MEMBER_ARGUMENTS), ...WRITE_MEMBERS])) {
+  for (const memberName of new Set([...Object.keys(MEMBER_ARGUMENTS), ...Object.keys(WRITE_MEMBERS)])) {
     const target = targets.find((t) => Object.prototype.hasOwnProperty.call(t, memberName));
     if (!target) throw new Error(`installArgumentChecks: ${cls.name} has no member ${memberName}`);
     const descriptor = Object.getOwnPropertyDescriptor(target, memberName)!;
     const original = descriptor.value as (...args: unknown[]) => unknown;
     if (typeof original !== 'function') throw new Error(`installArgumentChecks: ${cls.name}.${memberName} is not a method`);
     const sync = SYNC_MEMBERS.has(memberName);
-    const write = WRITE_MEMBERS.has(memberName);
+    const write = memberName in WRITE_MEMBERS;
     const checked = {
       [memberName](this: unknown, ...args: unknown[]): unknown {
         try {
           checkArguments(memberName, args);
           if (write) {
-            const blocked = writeBlocks.get(this as object);
+            const blocked = blockedWrite(this as object, memberName, args);
             if (blocked) throw blocked;
           }
         } catch (error) {

@@ -18,8 +18,8 @@ import { stringify as toYaml } from 'yaml';
 import { blockWrites, installArgumentChecks } from './arguments';
 import { loadRunCoordinator, loadRunLauncher } from './components';
 import { type InstanceRef, instanceHomeFromEnv, instanceRefFromDir } from './instance-ref';
-import { asFileSystemError, checkHome, checkSqliteFiles, importInstanceClassModule, loadComponents, schemaTooNew } from './open-checks';
-import { type InstanceOptions, type Logger, defaultInstanceLogger } from './logger';
+import { asFileSystemError, checkHome, checkSqliteFiles, importInstanceClassModule, loadComponents, refusingWrites, schemaTooNew } from './open-checks';
+import { type InstanceOptions, type Logger, defaultInstanceLogger, storageLoggerOf } from './logger';
 import { loggedMaintenance } from './maintenance-logging';
 import {
   type AssetsNamespace,
@@ -147,7 +147,7 @@ export class Instance implements AsyncDisposable {
     const { directory, cleanup } = artifactDirectory(tempdir);
     const instanceSettings = new InstanceSettings(settingsConfig(settings), { ephemeral: true });
     const pool = defaultPoolLimitOf(instanceSettings);
-    const storages = await openStorages({ kind: 'memory', defaultPoolLimit: pool.read });
+    const storages = await openStorages({ kind: 'memory', defaultPoolLimit: pool.read, logger: storageLoggerOf(options) });
     return pool.bind(await closingOnFailure(storages, () => new this({
       instanceType: 'EPHEMERAL',
       rootDirectory: directory,
@@ -1500,7 +1500,7 @@ async function openFromRef<T extends Instance>(cls: InstanceClass<T>, ref: Insta
   const pool = defaultPoolLimitOf(settings);
   let storages: OpenedStorages;
   try {
-    storages = await openStorages({ kind: 'config', home: ref.home, storage: storageConfig, defaultPoolLimit: pool.read });
+    storages = await openStorages({ kind: 'config', home: ref.home, storage: storageConfig, defaultPoolLimit: pool.read, logger: storageLoggerOf(options) });
     logger.debug({ home: ref.home, storage: storageConfig.kind }, 'opened the storages');
   } catch (error) {
     throw asFileSystemError(error, ref.home);
@@ -1517,9 +1517,10 @@ async function openFromRef<T extends Instance>(cls: InstanceClass<T>, ref: Insta
   } } as OpenedStorages, () => new target({
     instanceType: 'PERSISTENT',
     rootDirectory: settings.localArtifactStorageConfig?.config?.base_dir as string | undefined ?? ref.home,
-    runStorage: storages.runStorage,
-    eventLogStorage: storages.eventLogStorage,
-    scheduleStorage: storages.scheduleStorage,
+    // A storage stamped newer than inst knows refuses writes however it is reached (issue #11).
+    runStorage: guarded(storages.runStorage, tooNew.get('run_storage')),
+    eventLogStorage: guarded(storages.eventLogStorage, tooNew.get('event_log_storage')),
+    scheduleStorage: storages.scheduleStorage && guarded(storages.scheduleStorage, tooNew.get('schedule_storage')),
     runCoordinator,
     runLauncher,
     settings,
@@ -1530,10 +1531,10 @@ async function openFromRef<T extends Instance>(cls: InstanceClass<T>, ref: Insta
       cleanup?.();
     },
   }) as T, logger);
-  if (tooNew) {
-    logger.warn({ home: ref.home, err: tooNew }, 'the schema is newer than this version knows: writes are refused');
-    blockWrites(instance, tooNew);
+  for (const [storage, error] of tooNew) {
+    logger.warn({ home: ref.home, storage, err: error }, `${storage}: the schema is newer than this version knows: writes to it are refused, reads proceed`);
   }
+  blockWrites(instance, tooNew);
   await instance._refreshStorageCapabilities().catch(async (error: unknown) => {
     await instance.dispose().catch(logCleanupFailure(logger));
     throw error;
@@ -1554,6 +1555,11 @@ function defaultPoolLimitOf(settings: InstanceSettings): { read: () => number | 
       return instance;
     },
   };
+}
+
+/** `storage`, or with its writes refused when `error` says its schema is too new. */
+function guarded<S extends object>(storage: S, error: Error | undefined): S {
+  return error ? refusingWrites(storage, error) : storage;
 }
 
 /** `build()`, or on its failure the storages disposed and the error rethrown. */

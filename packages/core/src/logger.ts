@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { warnOnce } from '@inst/errors';
 
 /** A log method: a message, or an object of fields and a message (pino's calling convention). */
 export interface LogFn {
@@ -42,4 +43,14 @@ export function defaultInstanceLogger(): Logger {
 /** Drops the cached default logger, so the next one reads `INST_LOG_LEVEL` again (for tests). */
 export function resetDefaultInstanceLogger(): void {
   defaultLogger = undefined;
+}
+
+/**
+ * Where the storages warn (an unreadable row skipped — once per row —, a failing watch callback): the injected
+ * logger, else the default one when `INST_LOG_LEVEL` turns it on, else a process warning (Dagster's
+ * `logging.warning` is visible by default too; a warning of the same text is emitted once).
+ */
+export function storageLoggerOf(options: InstanceOptions | undefined): { warn(message: string): void } {
+  const logger = options?.logger ?? (process.env.INST_LOG_LEVEL?.trim() ? defaultInstanceLogger() : undefined);
+  return { warn: logger ? (message) => logger.warn(message) : (message) => warnOnce(message) };
 }

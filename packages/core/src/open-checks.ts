@@ -7,7 +7,9 @@ import type { StorageLifecycle } from '@inst/storage';
 import { revisionStanding } from '@inst/storage-sql';
 import { computeLogManagerFromConfig } from '@inst/execution';
 import { schedulerFromConfig } from '@inst/scheduling';
+import type { StorageName } from './arguments';
 import { loadRunCoordinator, loadRunLauncher } from './components';
+import { compositeSqliteHome } from './storages';
 
 /*
  * What `Instance.fromConfig` / `fromRef` / `localTemp` check before they create anything: the home is a
@@ -42,9 +44,25 @@ const SQLITE_HEADER = 'SQLite format 3\u0000';
 
 /** The SQLite files of a home's layout (Dagster's `history/runs.db`, `history/runs/index.db`, `schedules/schedules.db`). */
 function sqliteFilesOf(home: string, storage: StorageConfig): string[] {
-  const root = storage.kind === 'default' ? home : storage.kind === 'sqlite' ? resolve(home, storage.baseDir) : undefined;
+  const root = sqliteRootOf(home, storage);
   if (!root) return [];
   return [join(root, 'history', 'runs.db'), join(root, 'history', 'runs', 'index.db'), join(root, 'schedules', 'schedules.db')];
+}
+
+/** The home of the SQLite layout a storage config opens (none for Postgres alone); a ConfigError for classes inst cannot open. */
+function sqliteRootOf(home: string, storage: StorageConfig): string | undefined {
+  switch (storage.kind) {
+    case 'default':
+      return home;
+    case 'sqlite':
+      return resolve(home, storage.baseDir);
+    case 'legacy':
+      return compositeSqliteHome(home, storage);
+    case 'postgres':
+      return storage.sqliteStorages ? compositeSqliteHome(home, storage.sqliteStorages) : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -154,17 +172,36 @@ export function asFileSystemError(error: unknown, fallbackPath: string): unknown
 }
 
 /**
- * The first storage stamped with a schema revision newer than inst knows, as a SchemaTooNewError (undefined when
- * none is): the instance then refuses writes, reads proceed, and a warning says so once.
+ * The storages stamped with a schema revision newer than inst knows, each with its SchemaTooNewError (empty when
+ * none is): the instance then refuses writes to those storages, reads proceed, and a warning says so once.
  */
-export async function schemaTooNew(storages: Readonly<Record<string, StorageLifecycle | undefined>>): Promise<SchemaTooNewError | undefined> {
-  for (const [name, storage] of Object.entries(storages)) {
+export async function schemaTooNew(storages: Readonly<Record<StorageName, StorageLifecycle | undefined>>): Promise<Map<StorageName, SchemaTooNewError>> {
+  const tooNew = new Map<StorageName, SchemaTooNewError>();
+  for (const [name, storage] of Object.entries(storages) as [StorageName, StorageLifecycle | undefined][]) {
     const version = await storage?.alembicVersion();
     if (version?.current && revisionStanding(version.current) === 'unknown') {
       const error = new SchemaTooNewError(name, version.current, version.head);
-      warnOnce(`${error.message} This instance is read-only.`);
-      return error;
+      warnOnce(error.message);
+      tooNew.set(name, error);
     }
   }
-  return undefined;
+  return tooNew;
+}
+
+/** Storage methods that write (the storage contracts' verbs); everything else reads. */
+const WRITING_METHOD = /^(add|update|delete|wipe|store|handle|create|set|free|claim|purge|migrate|rebuild|reindex|replace|enable|initialize|upgrade)([A-Z]|$)/;
+
+/**
+ * `storage` with its writing methods refused with `error`, for code that reaches a storage directly
+ * (`instance.runStorage.addRun`, a domain through its ops). Methods run on the storage itself.
+ */
+export function refusingWrites<S extends object>(storage: S, error: Error): S {
+  return new Proxy(storage, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      if (typeof property === 'string' && WRITING_METHOD.test(property)) return () => Promise.reject(error);
+      return (value as (...args: unknown[]) => unknown).bind(target);
+    },
+  });
 }

@@ -2,6 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError, NotSupportedError } from '@inst/errors';
 import type { StorageConfig } from '@inst/settings';
 import type { EventLogStorage, RunStorage, ScheduleStorage } from '@inst/storage';
+import type { EventLogLogger } from '@inst/storage-sql';
 import { loadPostgresBackend, loadSqliteBackend } from './components';
 
 /** The storages of one instance and how to close what they share. */
@@ -15,11 +16,16 @@ export interface OpenedStorages {
 export type StorageTarget = ({ kind: 'memory' } | { kind: 'config'; home: string; storage: StorageConfig }) & {
   /** The instance's default pool limit (`concurrency.pools.default_limit`), read by the event storage on each use. */
   defaultPoolLimit?: () => number | null | undefined;
+  /** Where the storages warn (an unreadable row skipped, once per row; a failing watch callback). Default `console`. */
+  logger?: EventLogLogger;
 };
 
 /** Opens the storages a config selects: Dagster's SQLite layout by default, in memory for ephemeral instances. */
 export async function openStorages(target: StorageTarget): Promise<OpenedStorages> {
-  const pool = target.defaultPoolLimit ? { defaultPoolLimit: target.defaultPoolLimit } : {};
+  const pool = {
+    ...(target.defaultPoolLimit ? { defaultPoolLimit: target.defaultPoolLimit } : {}),
+    ...(target.logger ? { logger: target.logger } : {}),
+  };
   if (target.kind === 'memory') {
     const storages = await openSqliteStorages(':memory:', pool);
     return { ...storages, scheduleStorage: undefined };
@@ -35,10 +41,11 @@ export async function openStorages(target: StorageTarget): Promise<OpenedStorage
     case 'postgres': {
       // Loaded on demand: SQLite users never load pg (a missing driver is a DriverNotInstalledError).
       const { openPostgresStorages } = await loadPostgresBackend();
-      return openPostgresStorages(
+      const postgres = await openPostgresStorages(
         { url: storage.url },
         { ...(storage.poolSize === undefined ? {} : { poolSize: storage.poolSize }), shouldAutocreateTables: storage.shouldAutocreateTables, ...pool },
       );
+      return storage.sqliteStorages ? withSqliteStorages(postgres, home, storage.sqliteStorages, pool) : postgres;
     }
     case 'mysql':
       throw new NotSupportedError('MySQL storage is not supported by inst; use sqlite or postgres');
@@ -47,8 +54,44 @@ export async function openStorages(target: StorageTarget): Promise<OpenedStorage
   }
 }
 
+/**
+ * Dagster's CompositeStorage: the per-storage form with some storages in Postgres and the others (not given, or
+ * given as SQLite classes) in SQLite under the home. The SQLite layout is opened whole; only the storages the
+ * config puts there are used.
+ */
+async function withSqliteStorages(
+  postgres: OpenedStorages,
+  home: string,
+  sqlite: NonNullable<Extract<StorageConfig, { kind: 'postgres' }>['sqliteStorages']>,
+  options: SqliteOpenOptions,
+): Promise<OpenedStorages> {
+  let local: OpenedStorages;
+  try {
+    local = await openSqliteStorages(compositeSqliteHome(home, sqlite), options);
+  } catch (error) {
+    await postgres.dispose();
+    throw error;
+  }
+  return {
+    runStorage: sqlite.runStorage ? local.runStorage : postgres.runStorage,
+    eventLogStorage: sqlite.eventLogStorage ? local.eventLogStorage : postgres.eventLogStorage,
+    scheduleStorage: sqlite.scheduleStorage ? local.scheduleStorage : postgres.scheduleStorage,
+    dispose: async () => {
+      await local.dispose();
+      await postgres.dispose();
+    },
+  };
+}
+
+/** The home of the SQLite storages of a mixed per-storage form. */
+export function compositeSqliteHome(home: string, sqlite: NonNullable<Extract<StorageConfig, { kind: 'postgres' }>['sqliteStorages']>): string {
+  return legacySqliteHome(home, { kind: 'legacy', runStorage: sqlite.runStorage, eventLogStorage: sqlite.eventLogStorage, scheduleStorage: sqlite.scheduleStorage });
+}
+
+type SqliteOpenOptions = { defaultPoolLimit?: () => number | null | undefined; logger?: EventLogLogger };
+
 /** The SQLite backend is loaded on first use, so a Postgres-only install never loads better-sqlite3. */
-async function openSqliteStorages(path: string, options: { defaultPoolLimit?: () => number | null | undefined }): Promise<OpenedStorages> {
+async function openSqliteStorages(path: string, options: SqliteOpenOptions): Promise<OpenedStorages> {
   return (await loadSqliteBackend()).openSqliteStorages(path, options);
 }
 

@@ -186,17 +186,6 @@ export const BAD_CONFIG_CASES: readonly ConfigCase[] = [
     mentions: ['CORR_SURELY_NOT_SET_VAR is not set'],
   },
   {
-    name: 'a mixed per-storage form (Postgres runs, SQLite schedules)',
-    files: {
-      'dagster.yaml':
-        'run_storage: { module: dagster_postgres.run_storage, class: PostgresRunStorage, config: { postgres_url: "postgresql://x/y" } }\n' +
-        'event_log_storage: { module: dagster_postgres.event_log, class: PostgresEventLogStorage, config: { postgres_url: "postgresql://x/y" } }\n' +
-        'schedule_storage: { module: dagster.core.storage.schedules, class: SqliteScheduleStorage, config: { base_dir: schedules } }\n',
-    },
-    code: 'CONFIG_ERROR',
-    mentions: ['schedule_storage: dagster.core.storage.schedules.SqliteScheduleStorage cannot be combined'],
-  },
-  {
     name: 'a per-storage class inst cannot open',
     files: { 'dagster.yaml': 'run_storage: { module: my_company.storage, class: MyRunStorage }\n' },
     code: 'CONFIG_ERROR',
@@ -283,7 +272,7 @@ describe('config that Dagster accepts and inst opens', () => {
     }
   });
 
-  it('a database stamped with a newer revision: reads proceed, writes are refused with SchemaTooNewError naming both revisions', async () => {
+  it('a run storage stamped with a newer revision: reads proceed, its writes are refused with SchemaTooNewError naming both revisions', async () => {
     const home = newHome();
     const first = await Instance.fromConfig(home);
     const run = await first.createRun({ jobName: 'corr' });
@@ -297,7 +286,8 @@ describe('config that Dagster accepts and inst opens', () => {
       const refused = await instance.createRun({ jobName: 'corr2' }).catch((error: unknown) => error);
       expect(refused).toMatchObject({ code: 'SCHEMA_TOO_NEW', currentRevision: 'ffffffffffff' });
       expect((refused as Error).message).toMatch(/ffffffffffff, newer than inst's head \w{12}/);
-      await expect(instance.reportRunlessAssetEvent(new AssetMaterialization({ assetKey: new AssetKey('a') }))).rejects.toMatchObject({ code: 'SCHEMA_TOO_NEW' });
+      // Only the run storage is newer: the event log keeps working (boundary-storage.test.ts has each storage).
+      await instance.reportRunlessAssetEvent(new AssetMaterialization({ assetKey: new AssetKey('a') }));
       await expect(instance.upgrade()).rejects.toMatchObject({ code: 'SCHEMA_TOO_NEW' });
       expect(await instance.getRunsCount()).toBe(1);
     } finally {

@@ -74,31 +74,34 @@ schedule_storage:${pg('schedule_storage', 'PostgresScheduleStorage')}
     });
   });
 
-  it('refuses a partial or mixed per-storage Postgres form, naming each key', () => {
-    expect(() =>
-      storageOf(`
-run_storage:
-  module: dagster_postgres.run_storage
-  class: PostgresRunStorage
-  config: { postgres_url: postgresql://x }
-event_log_storage:
-  module: dagster_postgres.event_log
-  class: PostgresEventLogStorage
-  config: { postgres_url: postgresql://y }
-schedule_storage:
-  module: dagster.core.storage.schedules
-  class: SqliteScheduleStorage
-  config: { base_dir: /tmp/x }
-`),
-    ).toThrow(/schedule_storage: dagster\.core\.storage\.schedules\.SqliteScheduleStorage cannot be combined[\s\S]*one Postgres database/);
-    expect(() =>
-      storageOf(`
-run_storage:
-  module: dagster_postgres.run_storage
-  class: PostgresRunStorage
-  config: { postgres_url: postgresql://x }
-`),
-    ).toThrow(/event_log_storage: not set[\s\S]*schedule_storage: not set/);
+  /** A per-storage block naming a dagster_postgres class. */
+  const pgBlock = (key: string, module: string, cls: string, url = 'postgresql://x') =>
+    `${key}:\n  module: dagster_postgres.${module}\n  class: ${cls}\n  config: { postgres_url: ${url} }\n`;
+  const RUNS = pgBlock('run_storage', 'run_storage', 'PostgresRunStorage');
+
+  it('a partial per-storage Postgres form keeps the storages not given in SQLite, as Dagster\'s InstanceRef.from_dir does', () => {
+    expect(storageOf(RUNS + pgBlock('event_log_storage', 'event_log', 'PostgresEventLogStorage'))).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://x',
+      shouldAutocreateTables: true,
+      sqliteStorages: { scheduleStorage: { module: 'dagster._core.storage.schedules', class: 'SqliteScheduleStorage', config: {} } },
+    });
+    expect(storageOf(`${RUNS}schedule_storage:\n  module: dagster.core.storage.schedules\n  class: SqliteScheduleStorage\n  config: { base_dir: /tmp/x }\n`)).toEqual({
+      kind: 'postgres',
+      url: 'postgresql://x',
+      shouldAutocreateTables: true,
+      sqliteStorages: {
+        eventLogStorage: { module: 'dagster._core.storage.event_log', class: 'SqliteEventLogStorage', config: {} },
+        scheduleStorage: { module: 'dagster.core.storage.schedules', class: 'SqliteScheduleStorage', config: { base_dir: '/tmp/x' } },
+      },
+    });
+  });
+
+  it('refuses Postgres storages in two databases, or a dagster_postgres class under the wrong key, naming each key', () => {
+    expect(() => storageOf(RUNS + pgBlock('event_log_storage', 'event_log', 'PostgresEventLogStorage', 'postgresql://y'))).toThrow(/one database/);
+    expect(() => storageOf(pgBlock('run_storage', 'event_log', 'PostgresEventLogStorage'))).toThrow(
+      /run_storage: dagster_postgres\.event_log\.PostgresEventLogStorage is not a Postgres storage inst can open/,
+    );
   });
 
   it('keeps the SQLite per-storage form as legacy', () => {

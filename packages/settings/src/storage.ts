@@ -52,26 +52,39 @@ const POSTGRES_CLASSES = {
   schedule_storage: 'PostgresScheduleStorage',
 } as const;
 
+/** Dagster's SQLite storage classes, the default of each legacy key (`InstanceRef.config_defaults`). */
+const SQLITE_DEFAULTS = {
+  run_storage: { module: 'dagster._core.storage.runs', class: 'SqliteRunStorage', config: {} },
+  event_log_storage: { module: 'dagster._core.storage.event_log', class: 'SqliteEventLogStorage', config: {} },
+  schedule_storage: { module: 'dagster._core.storage.schedules', class: 'SqliteScheduleStorage', config: {} },
+} as const;
+
+const CAMEL_KEYS = { run_storage: 'runStorage', event_log_storage: 'eventLogStorage', schedule_storage: 'scheduleStorage' } as const;
+
 /**
  * The per-storage form Dagster's Helm chart writes: `run_storage: { module: dagster_postgres.run_storage,
  * class: PostgresRunStorage, config: { postgres_db: … } }`, likewise for event log and schedule storage.
- * When every given key names its dagster_postgres class and all connect to the same database, it is one
- * Postgres storage; a mix (one Postgres, one SQLite …) is refused, since inst shares one pool per instance.
- * Returns undefined when no key names a Postgres class.
+ * The Postgres ones must share one database (inst keeps one pool per instance); as in Dagster's
+ * `InstanceRef.from_dir`, a key not given is the SQLite default under the home, and a key naming a SQLite class
+ * stays in SQLite (`sqliteStorages`). Returns undefined when no key names a Postgres class.
  */
 function helmPostgresStorage(config: InstanceConfig): StorageConfig | undefined {
-  const entries = (Object.keys(POSTGRES_CLASSES) as (keyof typeof POSTGRES_CLASSES)[])
-    .map((key) => [key, config[key]] as const)
-    .filter((entry): entry is readonly [keyof typeof POSTGRES_CLASSES, ConfigurableClassConfig] => entry[1] !== undefined);
+  const keys = Object.keys(POSTGRES_CLASSES) as (keyof typeof POSTGRES_CLASSES)[];
   const isPostgres = (block: ConfigurableClassConfig) => block.module.startsWith('dagster_postgres') || block.class.startsWith('Postgres');
-  if (!entries.some(([, block]) => isPostgres(block))) return undefined;
+  if (!keys.some((key) => config[key] !== undefined && isPostgres(config[key]!))) return undefined;
   const problems: string[] = [];
   const urls = new Set<string>();
+  const sqliteStorages: NonNullable<Extract<StorageConfig, { kind: 'postgres' }>['sqliteStorages']> = {};
   let poolSize: number | undefined;
   let autocreate = true;
-  for (const [key, block] of entries) {
+  for (const key of keys) {
+    const block = config[key];
+    if (block === undefined || !isPostgres(block)) {
+      sqliteStorages[CAMEL_KEYS[key]] = block === undefined ? SQLITE_DEFAULTS[key] : withConfig(block);
+      continue;
+    }
     if (!block.module.startsWith('dagster_postgres') || block.class !== POSTGRES_CLASSES[key]) {
-      problems.push(`${key}: ${block.module}.${block.class} cannot be combined with Postgres storages (expected dagster_postgres ${POSTGRES_CLASSES[key]})`);
+      problems.push(`${key}: ${block.module}.${block.class} is not a Postgres storage inst can open (expected dagster_postgres ${POSTGRES_CLASSES[key]})`);
       continue;
     }
     const pg = (block.config ?? {}) as PostgresStorageBlock;
@@ -84,13 +97,15 @@ function helmPostgresStorage(config: InstanceConfig): StorageConfig | undefined 
     if (pg.pool_size !== undefined) poolSize = Number(pg.pool_size);
     if (pg.should_autocreate_tables === false) autocreate = false;
   }
-  for (const key of Object.keys(POSTGRES_CLASSES) as (keyof typeof POSTGRES_CLASSES)[]) {
-    // Dagster would put an unset one in SQLite under the home; inst keeps one instance in one database.
-    if (config[key] === undefined) problems.push(`${key}: not set; with Postgres run/event log storage inst needs it in the same database (dagster_postgres ${POSTGRES_CLASSES[key]})`);
-  }
-  if (urls.size > 1) problems.push('run_storage/event_log_storage/schedule_storage: inst needs them in one Postgres database');
+  if (urls.size > 1) problems.push('run_storage/event_log_storage/schedule_storage: inst needs the Postgres ones in one database');
   if (problems.length > 0) throw new ConfigError(problems);
-  return { kind: 'postgres', url: [...urls][0]!, ...(poolSize === undefined ? {} : { poolSize }), shouldAutocreateTables: autocreate };
+  return {
+    kind: 'postgres',
+    url: [...urls][0]!,
+    ...(poolSize === undefined ? {} : { poolSize }),
+    shouldAutocreateTables: autocreate,
+    ...(Object.keys(sqliteStorages).length > 0 ? { sqliteStorages } : {}),
+  };
 }
 
 /**

@@ -246,7 +246,21 @@ export type StorageConfig =
   // nothing configured: Dagster's SQLite storage under the instance home
   | { kind: 'default' }
   | { kind: 'sqlite'; baseDir: string }
-  | { kind: 'postgres'; url: string; poolSize?: number; shouldAutocreateTables: boolean }
+  | {
+      kind: 'postgres';
+      url: string;
+      poolSize?: number;
+      shouldAutocreateTables: boolean;
+      /**
+       * The per-storage form with some storages not in Postgres: those Dagster keeps in SQLite (given as its
+       * SQLite classes, or not given at all: the SQLite default under the home, as `InstanceRef.from_dir` fills in).
+       */
+      sqliteStorages?: {
+        runStorage?: Required<ConfigurableClassConfig>;
+        eventLogStorage?: Required<ConfigurableClassConfig>;
+        scheduleStorage?: Required<ConfigurableClassConfig>;
+      };
+    }
   | { kind: 'mysql'; url: string }
   | { kind: 'custom'; storage: Required<ConfigurableClassConfig> }
   // run_storage / event_log_storage / schedule_storage; a missing one is the SQLite default

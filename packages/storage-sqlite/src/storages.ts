@@ -1,4 +1,4 @@
-import { SqlRunStorage, SqlScheduleStorage, type SqlEventLogStorage } from '@inst/storage-sql';
+import { SqlRunStorage, SqlScheduleStorage, type EventLogLogger, type SqlEventLogStorage } from '@inst/storage-sql';
 import { openSqliteEventLogStorage } from './event-log.js';
 import { openSqliteLayout, type SqliteLayout, type SqliteLayoutOptions } from './layout.js';
 
@@ -20,12 +20,21 @@ export interface SqliteStorages {
  */
 export async function openSqliteStorages(
   home: string,
-  options: { layout?: SqliteLayoutOptions; /** The instance's default pool limit, read on each use. */ defaultPoolLimit?: () => number | null | undefined } = {},
+  options: {
+    layout?: SqliteLayoutOptions;
+    /** The instance's default pool limit, read on each use. */
+    defaultPoolLimit?: () => number | null | undefined;
+    /** Warnings of the event log storage (unreadable rows skipped, failing watch callbacks). Default `console`. */
+    logger?: EventLogLogger;
+  } = {},
 ): Promise<SqliteStorages> {
   const layout = await openSqliteLayout(home, options.layout);
   let eventLogStorage: SqlEventLogStorage;
   try {
-    eventLogStorage = await openSqliteEventLogStorage(layout, options.defaultPoolLimit ? { defaultPoolLimit: options.defaultPoolLimit } : {});
+    eventLogStorage = await openSqliteEventLogStorage(layout, {
+      ...(options.defaultPoolLimit ? { defaultPoolLimit: options.defaultPoolLimit } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
   } catch (error) {
     // A failed open closes what it opened (issue #10).
     await layout.close();

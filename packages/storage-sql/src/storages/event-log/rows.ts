@@ -77,6 +77,17 @@ export interface EventLogLogger {
   warn(message: string): void;
 }
 
+/** Storage ids already reported to each logger: a bad row is skipped on every read but reported once (not on each poll). */
+const reportedRows = new WeakMap<EventLogLogger, Set<number>>();
+
+function warnOncePerRow(logger: EventLogLogger, id: number, message: string): void {
+  let reported = reportedRows.get(logger);
+  if (!reported) reportedRows.set(logger, (reported = new Set()));
+  if (reported.has(id)) return;
+  reported.add(id);
+  logger.warn(message);
+}
+
 /**
  * Reads `event_logs` rows for cross-run queries, skipping with a warning the rows that are not
  * JSON or not an EventLogEntry, as Dagster does.
@@ -89,11 +100,11 @@ export function recordsSkippingBadRows(rows: readonly { id: number | bigint; eve
     try {
       value = deserializeValue(row.event);
     } catch {
-      logger.warn(`Could not parse event record id \`${id}\`.`);
+      warnOncePerRow(logger, id, `Could not parse event record id \`${id}\`.`);
       continue;
     }
     if (!(value instanceof EventLogEntry)) {
-      logger.warn(`Could not resolve event record as EventLogEntry for id \`${id}\`.`);
+      warnOncePerRow(logger, id, `Could not resolve event record as EventLogEntry for id \`${id}\`.`);
       continue;
     }
     records.push(new EventLogRecord({ storageId: id, eventLogEntry: value }));
