@@ -18,18 +18,28 @@ const MARK = '\u0000inst.float:';
 const MARK_TEXT = '\\u0000inst.float:';
 
 export function parseJsonFast(text: string, hook: ObjectHook): unknown {
+  const tree = parseTreeFast(text);
+  return tree === NOT_FAST ? NOT_FAST : walk(tree.value, [], hook, tree.marked);
+}
+
+/** A document as `JSON.parse` reads it, not yet walked; `marked`: integral floats in it are marked strings (see {@link walk}). */
+export interface ParsedTree {
+  readonly value: unknown;
+  readonly marked: boolean;
+}
+
+/** `JSON.parse` of a document the fast path can read exactly, leaving the walk to the caller (lazy decoding walks parts on demand). */
+export function parseTreeFast(text: string): ParsedTree | typeof NOT_FAST {
   const first = text.charCodeAt(0);
   if (first !== 0x7b && first !== 0x5b) return NOT_FAST;
   if (text.includes(MARK_TEXT)) return NOT_FAST;
   const source = markNumbers(text);
   if (source === undefined) return NOT_FAST;
-  let value: unknown;
   try {
-    value = JSON.parse(source);
+    return { value: JSON.parse(source) as unknown, marked: source !== text };
   } catch {
     return NOT_FAST;
   }
-  return walk(value, [], hook, source !== text);
 }
 
 /**
@@ -92,7 +102,11 @@ function unmark(value: unknown): number | undefined {
   return typeof value === 'string' && value.charCodeAt(0) === 0 && value.startsWith(MARK) ? Number(value.slice(MARK.length)) : undefined;
 }
 
-function walk(value: unknown, path: (string | number)[], hook: ObjectHook, marked: boolean): unknown {
+/**
+ * Calls the hook on every object of a parsed tree, bottom-up, turning marked integral floats back into numbers
+ * (with their float marks). `value` must be an object or array; it is changed in place.
+ */
+export function walk(value: unknown, path: (string | number)[], hook: ObjectHook, marked: boolean): unknown {
   if (Array.isArray(value)) {
     let floats: Set<number> | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -113,12 +127,29 @@ function walk(value: unknown, path: (string | number)[], hook: ObjectHook, marke
     return value;
   }
   const object = value as Record<string, unknown>;
+  const floats = walkMembers(object, path, hook, marked);
+  if (floats) markFloatKeys(object, floats);
+  return hook(object, path as JsonPath);
+}
+
+/**
+ * The members of an object, walked in place: nested objects and arrays (except those `defer` keeps as they are,
+ * for a lazy reader) and marked floats. Returns the keys that held integral floats.
+ */
+export function walkMembers(
+  object: Record<string, unknown>,
+  path: (string | number)[],
+  hook: ObjectHook,
+  marked: boolean,
+  defer?: (key: string, item: object) => boolean,
+): Set<string> | undefined {
   let floats: Set<string> | undefined;
   const keys = Object.keys(object);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const item = object[key];
     if (typeof item === 'object' && item !== null) {
+      if (defer?.(key, item)) continue;
       path.push(key);
       const replaced = walk(item, path, hook, marked);
       path.pop();
@@ -131,8 +162,7 @@ function walk(value: unknown, path: (string | number)[], hook: ObjectHook, marke
       }
     }
   }
-  if (floats) markFloatKeys(object, floats);
-  return hook(object, path as JsonPath);
+  return floats;
 }
 
 /** An own data member, even for `__proto__` (which `JSON.parse` also makes an own member). */

@@ -1,7 +1,7 @@
 import { DeserializationError, SerializationError } from '@inst/errors';
 import { compareCodePoints, pyFloatRepr, pyIntRepr, pyJsonString, pyStrRepr } from './json-text';
 import { type JsonPath, formatPath, parseJson } from './json-parse';
-import { NOT_FAST, parseJsonFast } from './fast-parse';
+import { NOT_FAST, parseTreeFast, walk, walkMembers } from './fast-parse';
 import type {
   Registry} from './registry';
 import {
@@ -26,6 +26,13 @@ export interface DeserializeOptions {
   registry?: Registry;
   /** The class the document must hold at its root; anything else throws. */
   as?: RecordClass;
+  /**
+   * Decode a record's nested records, lists and mappings when a field is first read, not up front (a page of
+   * events whose payloads the caller never opens costs little more than `JSON.parse`). The document's JSON, its
+   * root class and its root fields are still checked here; a nested field of the wrong shape throws its
+   * `DeserializationError` on first read of that field instead. Round trips stay byte-exact.
+   */
+  lazy?: boolean;
 }
 
 /**
@@ -45,8 +52,11 @@ export function deserializeValue(json: string, options: DeserializeOptions = {})
   const registry = options.registry ?? defaultRegistry;
   const hook = (object: Record<string, unknown>, path: JsonPath): unknown => unpackObject(object, path, registry);
   // The engine's JSON.parse where it reads the document exactly as parseJson would (most stored events).
-  const fast = parseJsonFast(json, hook);
-  const value = fast === NOT_FAST ? parseJson(json, hook) : fast;
+  const tree = parseTreeFast(json);
+  let value: unknown;
+  if (tree === NOT_FAST) value = parseJson(json, hook);
+  else if (options.lazy) value = decodeLazily(tree.value as object, [], { hook, registry, marked: tree.marked });
+  else value = walk(tree.value, [], hook, tree.marked);
   if (options.as) {
     const expected = registry.recordOfClass(options.as);
     const actual = typeof value === 'object' && value !== null ? registry.recordOf(value) : undefined;
@@ -343,6 +353,7 @@ function unpackRecord(
   floats: ReadonlySet<string | number> | undefined,
   path: JsonPath,
   registry: Registry,
+  lazy?: LazyFields,
 ): object {
   let stored = document;
   let migrated = false;
@@ -357,7 +368,8 @@ function unpackRecord(
   for (let i = 0; i < fieldList.length; i++) {
     const [name, key, field] = fieldList[i]!;
     const raw = stored[key];
-    if (raw !== undefined || key in stored) {
+    if (lazy?.keys.has(key)) defineLazyField(record, name, raw as object, field.type, path, key, lazy.context);
+    else if (raw !== undefined || key in stored) {
       const value = convert(raw, field.type, path, key, registry);
       record[name] = value;
       if (raw instanceof PyEnumValue && !migrated) {
@@ -384,6 +396,67 @@ function unpackRecord(
   if (enumsAsRead) meta.enumsAsRead = enumsAsRead;
   attachMeta(record, meta);
   return Object.freeze(record);
+}
+
+// ---------------------------------------------------------------- lazy reading
+
+/** What decoding a part of a parsed tree needs. */
+interface LazyContext {
+  readonly hook: (object: Record<string, unknown>, path: JsonPath) => unknown;
+  readonly registry: Registry;
+  /** The tree holds marked integral floats (see `parseTreeFast`). */
+  readonly marked: boolean;
+}
+
+/** The stored keys of a record decoded on first read, with what decoding them needs. */
+interface LazyFields {
+  readonly keys: ReadonlySet<string>;
+  readonly context: LazyContext;
+}
+
+/**
+ * Decodes an object or array of a parsed tree: a registered record (without a `beforeUnpack` migration) gets its
+ * primitive fields now and its nested fields as lazy ones; anything else is walked whole, as the eager path does.
+ */
+function decodeLazily(value: object, path: (string | number)[], context: LazyContext): unknown {
+  const { hook, registry, marked } = context;
+  if (Array.isArray(value)) return walk(value, path, hook, marked);
+  const object = value as Record<string, unknown>;
+  const className = object.__class__;
+  const def = typeof className === 'string' ? registry.recordByName(className) : undefined;
+  if (!def || def.beforeUnpack) return walk(value, path, hook, marked);
+  // Enum references are read now (an old enum name is remembered in the record's metadata); fields this class
+  // lacks are kept as read, so they are walked now too. The rest waits for its first read.
+  let lazyKeys: Set<string> | undefined;
+  const floats = walkMembers(object, path, hook, marked, (key, item) => {
+    if (!def.fieldOfStored.has(key) || '__enum__' in item) return false;
+    (lazyKeys ??= new Set()).add(key);
+    return true;
+  });
+  return unpackRecord(def, className as string, object, floats, path, registry, lazyKeys ? { keys: lazyKeys, context } : undefined);
+}
+
+/** A read-only field that decodes its part of the tree on first read (and throws the same error on every read if that fails). */
+function defineLazyField(record: object, name: string, raw: object, type: FieldType | undefined, path: JsonPath, key: string, context: LazyContext): void {
+  const parent = path.slice();
+  let state = 0; // 0: not decoded, 1: decoded, 2: failed
+  let result: unknown;
+  Object.defineProperty(record, name, {
+    enumerable: true,
+    get() {
+      if (state === 0) {
+        try {
+          result = convert(decodeLazily(raw, [...parent, key], context), type, parent, key, context.registry);
+          state = 1;
+        } catch (error) {
+          result = error;
+          state = 2;
+        }
+      }
+      if (state === 2) throw result;
+      return result;
+    },
+  });
 }
 
 /**

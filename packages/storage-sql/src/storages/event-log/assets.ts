@@ -341,7 +341,8 @@ function rowAssetDetails(row: AssetRow): AssetDetails | null {
 function rowLastMaterialization(row: AssetRow): unknown {
   if (!row.last_materialization) return null;
   try {
-    return deserializeValue(row.last_materialization);
+    // Lazy: most callers read a field or two of a latest materialization (see parseEntry).
+    return deserializeValue(row.last_materialization, { lazy: true });
   } catch (cause) {
     throw new CorruptRowError('asset_keys', Number(row.id), { cause });
   }

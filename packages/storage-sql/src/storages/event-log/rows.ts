@@ -63,10 +63,14 @@ export async function insertEventRows(tx: SqlExecutor, rows: readonly EventRow[]
   return ids;
 }
 
-/** Reads a stored entry; a row that does not hold one is a {@link CorruptRowError}. */
+/**
+ * Reads a stored entry; a row that is not JSON or does not hold one is a {@link CorruptRowError}. Its nested
+ * records (the DagsterEvent and below) are decoded when first read (serdes `lazy`): a page of records costs
+ * little more than `JSON.parse`, and a malformed nested field throws its DeserializationError on that read.
+ */
 export function parseEntry(json: string, table: string, rowId: number): EventLogEntry {
   try {
-    return deserializeValue(json, { as: EventLogEntry }) as EventLogEntry;
+    return deserializeValue(json, { as: EventLogEntry, lazy: true }) as EventLogEntry;
   } catch (cause) {
     throw new CorruptRowError(table, rowId, { cause });
   }
@@ -90,7 +94,7 @@ function warnOncePerRow(logger: EventLogLogger, id: number, message: string): vo
 
 /**
  * Reads `event_logs` rows for cross-run queries, skipping with a warning the rows that are not
- * JSON or not an EventLogEntry, as Dagster does.
+ * JSON or not an EventLogEntry, as Dagster does (nested records decoded lazily, as in {@link parseEntry}).
  */
 export function recordsSkippingBadRows(rows: readonly { id: number | bigint; event: string }[], logger: EventLogLogger): EventLogRecord[] {
   const records: EventLogRecord[] = [];
@@ -98,7 +102,7 @@ export function recordsSkippingBadRows(rows: readonly { id: number | bigint; eve
     const id = Number(row.id);
     let value: unknown;
     try {
-      value = deserializeValue(row.event);
+      value = deserializeValue(row.event, { lazy: true });
     } catch {
       warnOncePerRow(logger, id, `Could not parse event record id \`${id}\`.`);
       continue;
