@@ -49,12 +49,18 @@ export function parseRunEventPayload(payload: string): { runId: string; storageI
  * join with the lock's CTE, so no id is drawn before the lock is held, and the lock (transaction-scoped)
  * is released at commit: the run's ids commit in id order.
  * Ids follow the rows' order (the literal ordinals sort them before the INSERT draws its ids).
+ * Either way the transaction takes its id (`txid_current()`) before drawing storage ids, so that
+ * every snapshot that can see a later id lists it as in flight (the all-runs watch relies on it).
  */
 export function lockedInsertNotifyingSql(columns: string, rowCount: number, lock: boolean): string {
   const values = Array.from({ length: rowCount }, (_, i) => `(${i + 1}, ?, ?, ?, ?, ?, ?, ?)`).join(', ');
-  if (!lock) return insertNotifyingSql(`INSERT INTO event_logs (${columns}) SELECT c1, c2, c3, c4::timestamp, c5, c6, c7 FROM (VALUES ${values}) AS v(n, c1, c2, c3, c4, c5, c6, c7) ORDER BY n RETURNING id, run_id`);
+  if (!lock) {
+    return insertNotifyingSql(
+      `INSERT INTO event_logs (${columns}) SELECT v.c1, v.c2, v.c3, v.c4::timestamp, v.c5, v.c6, v.c7 FROM (SELECT txid_current() AS xid) AS x CROSS JOIN (VALUES ${values}) AS v(n, c1, c2, c3, c4, c5, c6, c7) ORDER BY v.n RETURNING id, run_id`,
+    );
+  }
   return (
-    `WITH run_lock AS (SELECT pg_advisory_xact_lock(?, hashtext(?)) AS held), ` +
+    `WITH run_lock AS (SELECT pg_advisory_xact_lock(?, hashtext(?)) AS held, txid_current() AS xid), ` +
     `inserted AS (INSERT INTO event_logs (${columns}) SELECT v.c1, v.c2, v.c3, v.c4::timestamp, v.c5, v.c6, v.c7 FROM run_lock CROSS JOIN (VALUES ${values}) AS v(n, c1, c2, c3, c4, c5, c6, c7) ORDER BY v.n RETURNING id, run_id) ` +
     `SELECT id, pg_notify('${RUN_EVENTS_CHANNEL}', run_id || '_' || id) AS notified FROM inserted ORDER BY id`
   );

@@ -17,11 +17,28 @@ export const RUN_WRITE_LOCK_CLASS = 0x696e7374;
  * watcher of a run that Dagster and inst write at once is gap-free only for inst's writes.)
  */
 export async function lockRunsForWrite(tx: SqlExecutor, runIds: readonly string[]): Promise<void> {
-  if (runIds.length === 0) return;
+  if (runIds.length === 0) return takeTransactionId(tx);
   if (runIds.length === 1) {
-    await tx.all('SELECT pg_advisory_xact_lock(?, hashtext(?))', [RUN_WRITE_LOCK_CLASS, runIds[0]]);
+    await tx.all('SELECT pg_advisory_xact_lock(?, hashtext(?)), txid_current()', [RUN_WRITE_LOCK_CLASS, runIds[0]]);
     return;
   }
   // A volatile select-list function is evaluated after ORDER BY: the locks are taken in run id order.
-  await tx.all('SELECT pg_advisory_xact_lock(?, hashtext(r)) FROM unnest(?::text[]) AS t(r) ORDER BY r', [RUN_WRITE_LOCK_CLASS, runIds]);
+  await tx.all('SELECT pg_advisory_xact_lock(?, hashtext(r)), txid_current() FROM unnest(?::text[]) AS t(r) ORDER BY r', [RUN_WRITE_LOCK_CLASS, runIds]);
 }
+
+/**
+ * Gap-free all-runs watching (see `watchAllRuns` in `@inst/storage-sql`): a transaction that stores
+ * events takes its transaction id before it draws storage ids — Postgres would otherwise assign it
+ * at the first row inserted, just after the first id is drawn — so that any snapshot that can see
+ * a later storage id lists this transaction as in flight until it ends. `lockRunsForWrite` does it
+ * in the same statement as the locks.
+ */
+export async function takeTransactionId(tx: SqlExecutor): Promise<void> {
+  await tx.all('SELECT txid_current()');
+}
+
+/**
+ * The SQL expression, evaluated in the statement of an all-runs read, listing the write
+ * transactions in progress at that statement's snapshot (text[], NULL when there are none).
+ */
+export const IN_FLIGHT_TRANSACTIONS_SQL = '(SELECT array_agg(x::text) FROM txid_snapshot_xip(txid_current_snapshot()) AS x)';

@@ -17,7 +17,7 @@ import { pgConfigFrom, type PgConnection } from './config.js';
 import { PgDriver, type PgDriverOptions } from './driver.js';
 import { withMigrationCheck } from './migration-check.js';
 import { insertNotifyingSql, lockedInsertNotifyingSql, notifyRunEvent, notifyRunEvents } from './notify.js';
-import { lockRunsForWrite, RUN_WRITE_LOCK_CLASS } from './run-write-lock.js';
+import { IN_FLIGHT_TRANSACTIONS_SQL, lockRunsForWrite, RUN_WRITE_LOCK_CLASS, takeTransactionId } from './run-write-lock.js';
 import { RunEventsWaker } from './watch.js';
 
 /** Options of {@link openPostgresStorages}. */
@@ -57,6 +57,12 @@ export interface PostgresStoragesOptions {
    * skip one (see {@link lockRunsForWrite}). Default true.
    */
   readonly serializeRunWrites?: boolean;
+  /**
+   * The all-runs watch (`eventLogStorage.watchAllRuns`) waits at a hole in the storage ids until the
+   * write transactions that may fill it have ended, so it never skips an event committed late by a
+   * concurrent writer (see the README). Default true; false only to measure what that costs.
+   */
+  readonly gapFreeAllRunsWatch?: boolean;
 }
 
 /** The three storages of one Postgres instance over one shared pool. */
@@ -106,6 +112,8 @@ export interface PostgresEventLogConnectionsOptions {
   readonly onConnectionError?: (error: unknown) => void;
   /** Take a per-run advisory lock in each event-storing transaction (see {@link lockRunsForWrite}). Default true. */
   readonly serializeRunWrites?: boolean;
+  /** See {@link PostgresStoragesOptions.gapFreeAllRunsWatch}. Default true. */
+  readonly gapFreeAllRunsWatch?: boolean;
 }
 
 /**
@@ -137,12 +145,15 @@ export function postgresEventLogConnections(driver: PgDriver, options: PostgresE
       const returned = await db.transaction((tx) => tx.all<{ id: number | string }>(sql, params));
       return returned.map((r) => Number(r.id)).sort((a, b) => a - b);
     },
-    ...(lock ? { beforeStore: lockRunsForWrite } : {}),
+    // Either way the transaction takes its id before drawing storage ids (for the all-runs watch).
+    beforeStore: lock ? lockRunsForWrite : takeTransactionId,
     afterStore: (tx, runId, storageId) => notifyRunEvent(tx, runId, storageId),
     afterStoreBatch: (tx, runId, storageIds) => notifyRunEvents(tx, runId, storageIds),
     // The NOTIFYs ride on the INSERT itself (afterStore* stay for callers of the hooks).
     eventInsertSql: insertNotifyingSql,
     changeProbe: (runId) => waker.probe(runId),
+    allRunsChangeProbe: () => waker.probeAll(),
+    ...(options.gapFreeAllRunsWatch === false ? {} : { inFlightSql: IN_FLIGHT_TRANSACTIONS_SQL }),
   });
   return {
     ...connections,
@@ -194,6 +205,7 @@ export async function openPostgresStorages(config: PgConnection, options: Postgr
       onConnectionError,
       ...(options.watchSafetyPollMs === undefined ? {} : { watchSafetyPollMs: options.watchSafetyPollMs }),
       ...(options.serializeRunWrites === undefined ? {} : { serializeRunWrites: options.serializeRunWrites }),
+      ...(options.gapFreeAllRunsWatch === undefined ? {} : { gapFreeAllRunsWatch: options.gapFreeAllRunsWatch }),
     }),
     {
       ...(options.logger ? { logger: options.logger } : {}),

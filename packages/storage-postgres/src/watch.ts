@@ -10,6 +10,9 @@ const START_RETRY_MS = 1000;
 /** A watched run whose watcher has not polled for this long is no longer woken on reconnect (its next poll still re-queries). */
 const WATCHED_TTL_MS = 30_000;
 
+/** Stands for "every run" among the watched run ids (never a run id: those are UUIDs or ''). */
+const ALL_RUNS_KEY = '*';
+
 /** Options of {@link RunEventsWaker}. */
 export interface RunEventsWakerOptions {
   /** The event log's identity: watchers of this process subscribe to wake-ups under it. */
@@ -88,6 +91,11 @@ export class RunEventsWaker {
         return Promise.resolve(false);
       },
     };
+  }
+
+  /** The change probe of one all-runs watcher (any run's notification wakes it; see `subscribeToAllRuns`). */
+  probeAll(): RunChangeProbe {
+    return this.probe(ALL_RUNS_KEY);
   }
 
   #touch(runId: string): void {

@@ -67,6 +67,19 @@ export function sqliteEventLogConnections(layout: SqliteLayout, options: SqliteE
         },
       };
     },
+    allRunsChangeProbe(): RunChangeProbe {
+      if (layout.inMemory) return { changed: () => Promise.resolve(false) };
+      // The all-runs log is index.db's event_logs (the copies of asset and run-status events).
+      let last: number | undefined;
+      return {
+        async changed() {
+          const row = await layout.index.get<{ data_version: number }>('PRAGMA data_version');
+          const changed = row?.data_version !== last;
+          last = row?.data_version;
+          return changed;
+        },
+      };
+    },
     close: () => (options.closeLayout ? layout.close() : Promise.resolve()),
   };
 }

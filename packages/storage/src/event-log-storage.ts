@@ -48,6 +48,12 @@ export interface WatchOptions {
   giveUpAfterMs?: number;
 }
 
+/** Options of {@link EventLogStorage.watchAllRuns}. */
+export interface WatchAllRunsOptions extends WatchOptions {
+  /** Only events of these types (the cursor still moves past the others). Default: every event. */
+  eventTypes?: EventTypeSelection;
+}
+
 /**
  * Stores the append-only event log and everything indexed from it: asset keys and records, asset event tags,
  * asset check executions, dynamic partitions and concurrency slots (Dagster's `EventLogStorage`).
@@ -78,6 +84,13 @@ export interface EventLogStorage extends StorageLifecycle {
   /** Dagster's callback form: calls `callback` for each new event after `cursor` until `endWatch`. */
   watch(runId: string, cursor: string | null | undefined, callback: EventHandlerFn): void;
   endWatch(runId: string, callback: EventHandlerFn): void;
+  /**
+   * Every event of every run stored after `after` (a storage id or its cursor), each once and in
+   * storage-id order, even while several processes write different runs at once; ends on `signal`.
+   * The ids are those of `getLogsForAllRunsByLogId` (index ids on run-sharded SQLite, which indexes
+   * only asset and run-status events). Optional: storages without global ids may leave it out.
+   */
+  watchAllRuns?(options?: WatchAllRunsOptions): AsyncIterable<WatchedEvent>;
 
   // Reading across runs.
   getEventRecords(eventRecordsFilter: EventRecordsFilter, limit?: number, ascending?: boolean): Promise<EventLogRecord[]>;

@@ -74,6 +74,15 @@ export interface EventLogConnections {
    * (SQLite: `PRAGMA data_version` of the run's shard). Without one, watchers re-query on each poll.
    */
   changeProbe?(runId: string): RunChangeProbe;
+  /** {@link EventLogConnections.changeProbe} for the all-runs watch: whether any run may have new events. */
+  allRunsChangeProbe?(): RunChangeProbe;
+  /**
+   * A SQL expression giving, in the statement of an all-runs watch read, the write transactions in
+   * progress at that statement's snapshot (a text array; NULL for none). Set where storage ids can
+   * commit out of id order (Postgres): the all-runs watch then waits at an id hole until they end
+   * (see `watchAllRuns`). Absent: ids commit in id order and a hole is final.
+   */
+  readonly inFlightSql?: string;
   /** Releases what the connections own. */
   close(): Promise<void>;
 }
@@ -97,6 +106,8 @@ export interface SingleDatabaseOptions {
   readonly eventInsertSql?: EventLogConnections['eventInsertSql'];
   readonly storeRunRows?: EventLogConnections['storeRunRows'];
   readonly changeProbe?: EventLogConnections['changeProbe'];
+  readonly allRunsChangeProbe?: EventLogConnections['allRunsChangeProbe'];
+  readonly inFlightSql?: string;
 }
 
 /** Connections to one database with global storage ids (Postgres, a consolidated SQLite file). */
@@ -117,6 +128,8 @@ export function singleDatabaseEventLogConnections(driver: SqlDriver, options: Si
     ...(options.eventInsertSql ? { eventInsertSql: options.eventInsertSql } : {}),
     ...(options.storeRunRows ? { storeRunRows: options.storeRunRows } : {}),
     ...(options.changeProbe ? { changeProbe: options.changeProbe } : {}),
+    ...(options.allRunsChangeProbe ? { allRunsChangeProbe: options.allRunsChangeProbe } : {}),
+    ...(options.inFlightSql ? { inFlightSql: options.inFlightSql } : {}),
     close: () => (options.closeDriver ? driver.close() : Promise.resolve()),
   };
 }

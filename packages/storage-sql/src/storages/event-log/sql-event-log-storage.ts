@@ -1,7 +1,8 @@
 import { DisposedError } from '@inst/errors';
-import type { AlembicVersion, EventHandlerFn, EventLogStorage, EventTypeSelection, MigrationOptions, PaginatedResults, WatchedEvent, WatchOptions } from '@inst/storage';
+import type { AlembicVersion, EventHandlerFn, EventLogStorage, EventTypeSelection, MigrationOptions, PaginatedResults, WatchAllRunsOptions, WatchedEvent, WatchOptions } from '@inst/storage';
 import {
   DagsterEventType,
+  EventLogCursor,
   type AssetCheckExecutionRecord,
   type AssetCheckExecutionRecordStatus,
   type AssetCheckKey,
@@ -27,6 +28,7 @@ import { getRevision } from '../../introspect.js';
 import { upgradeSchema } from '../../migrate.js';
 import { HEAD_REVISION } from '../../revisions.js';
 import { EVENT_LOG_METADATA } from '../../schema/tables.js';
+import { readAllRunsPage } from './all-runs-page.js';
 import * as assets from './assets.js';
 import * as checks from './checks.js';
 import * as concurrency from './concurrency.js';
@@ -38,8 +40,9 @@ import * as queries from './queries.js';
 import * as repair from './index-repair.js';
 import type { IndexRebuild, RunIndexRepair } from './index-repair.js';
 import * as stats from './stats.js';
-import { watchRun, watchStartCursor, type WatchRetryOptions } from './watch.js';
+import { watchAllRuns, watchRun, watchStartCursor, type WatchRetryOptions } from './watch.js';
 import * as write from './write.js';
+import { eventTypeValues } from './rows.js';
 
 /** Run events after which Dagster's callback watchers stop. */
 const RUN_ENDING_EVENTS: ReadonlySet<DagsterEventType | null> = new Set([DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE, DagsterEventType.RUN_CANCELED]);
@@ -138,22 +141,55 @@ export class SqlEventLogStorage implements EventLogStorage {
     return { [Symbol.asyncIterator]: () => this.#watchRun(runId, start, signal, options.giveUpAfterMs) };
   }
 
-  #watchRun(runId: string, after: string | null, signal: AbortSignal, giveUpAfterMs?: number): AsyncGenerator<WatchedEvent> {
-    if (this.#closed) throw new DisposedError('event log storage');
-    const connections = this.#ctx.connections;
+  /**
+   * Every event of every run after `after`, each once and in storage-id order, until the signal
+   * aborts or the storage is disposed — gap-free under concurrent writers (see `watchAllRuns` in
+   * `./watch.ts`). Ids are those of {@link SqlEventLogStorage.getLogsForAllRunsByLogId}.
+   */
+  watchAllRuns(options: WatchAllRunsOptions = {}): AsyncIterable<WatchedEvent> {
+    const start = watchStartCursor(options.after);
+    const after = start === null ? 0 : EventLogCursor.parse(start).storageId();
+    const types = eventTypeValues(options.eventTypes);
+    const signal = options.signal ? AbortSignal.any([options.signal, this.#disposed.signal]) : this.#disposed.signal;
+    return {
+      [Symbol.asyncIterator]: () => {
+        if (this.#closed) throw new DisposedError('event log storage');
+        const connections = this.#ctx.connections;
+        return watchAllRuns(
+          {
+            identity: connections.identity,
+            readAllRunsPage: (afterId, wanted, limit) => readAllRunsPage(this.#ctx, afterId, wanted, limit),
+            ...(connections.allRunsChangeProbe ? { changeProbe: () => connections.allRunsChangeProbe!() } : {}),
+            retry: this.#watchRetry('all runs', options.giveUpAfterMs),
+          },
+          after,
+          types,
+          signal,
+        );
+      },
+    };
+  }
+
+  /** How a watch rides out failing queries: the storage's setting, logging one line when an outage starts and one when it ends. */
+  #watchRetry(what: string, giveUpAfterMs: number | undefined): WatchRetryOptions {
     const logger = this.#ctx.logger;
     const configured = this.#ctx.watchRetry;
-    const retry: WatchRetryOptions = {
+    return {
       ...configured,
       ...(giveUpAfterMs === undefined ? {} : { giveUpAfterMs }),
       onRetry:
         configured?.onRetry ??
         ((error, failingForMs) => {
-          // One line when an outage starts and one when it ends, not one per retry.
-          if (error === undefined) logger.warn(`Event watch on run ${runId} recovered after ${Math.round(failingForMs)} ms`);
-          else if (failingForMs === 0) logger.warn(`Event watch on run ${runId}: query failed, retrying: ${error instanceof Error ? error.message : String(error)}`);
+          if (error === undefined) logger.warn(`Event watch on ${what} recovered after ${Math.round(failingForMs)} ms`);
+          else if (failingForMs === 0) logger.warn(`Event watch on ${what}: query failed, retrying: ${error instanceof Error ? error.message : String(error)}`);
         }),
     };
+  }
+
+  #watchRun(runId: string, after: string | null, signal: AbortSignal, giveUpAfterMs?: number): AsyncGenerator<WatchedEvent> {
+    if (this.#closed) throw new DisposedError('event log storage');
+    const connections = this.#ctx.connections;
+    const retry = this.#watchRetry(`run ${runId}`, giveUpAfterMs);
     return watchRun(
       {
         identity: connections.identity,

@@ -1,7 +1,7 @@
 import { InstError, InvalidArgumentError, StorageError } from '@inst/errors';
 import { StorageUnavailableError } from '../../errors.js';
 import type { WatchedEvent } from '@inst/storage';
-import { EventLogCursor, type EventLogConnection } from '@inst/types';
+import { EventLogCursor, type EventLogConnection, type EventLogRecord } from '@inst/types';
 import type { RunChangeProbe } from './connections.js';
 
 /*
@@ -41,9 +41,23 @@ export function subscribeToRun(identity: string, runId: string, listener: () => 
   };
 }
 
-/** Wakes the watchers of a run after its events were committed. */
+const allRunsListeners = new Map<string, Set<() => void>>();
+
+/** Calls `listener` whenever a storage of this process on database `identity` stores events of any run. */
+export function subscribeToAllRuns(identity: string, listener: () => void): () => void {
+  let set = allRunsListeners.get(identity);
+  if (!set) allRunsListeners.set(identity, (set = new Set()));
+  set.add(listener);
+  return () => {
+    set.delete(listener);
+    if (set.size === 0) allRunsListeners.delete(identity);
+  };
+}
+
+/** Wakes the watchers of a run, and the all-runs watchers, after its events were committed. */
 export function notifyRunWritten(identity: string, runId: string): void {
   for (const listener of [...(listeners.get(identity)?.get(runId) ?? [])]) listener();
+  for (const listener of [...(allRunsListeners.get(identity) ?? [])]) listener();
 }
 
 /** First wait after a failed watch query; doubled per failure (with jitter) up to {@link WATCH_RETRY_MAX_MS}. */
@@ -105,24 +119,42 @@ export function watchStartCursor(after: string | number | null | undefined): str
   return after;
 }
 
+/** One re-query of a watch: what to yield, and when to query again. */
+interface WatchStep {
+  readonly items: readonly WatchedEvent[];
+  /** Query again at once (a full page was read). */
+  readonly more: boolean;
+  /** Query again soon even without a wake-up (an id hole waits for writers still in flight). */
+  readonly soon?: boolean;
+}
+
+/** Interval of re-queries while an id hole waits for the transactions that may fill it. */
+export const WATCH_HOLE_POLL_MS = 10;
+
 /**
- * Yields every event of the run after `after` once, in order, until `signal` aborts. A failing
- * query (see {@link WatchRetryOptions}) is retried from the same cursor with capped, jittered
- * exponential back-off, so an outage of any length only delays delivery; the watch ends with a
- * StorageUnavailableError only after `retry.giveUpAfterMs` without a successful query.
+ * The loop every watch runs: `step` re-queries from the watch's cursor whenever it may have new
+ * events (woken in this process, or asked by the probe on a backing-off poll), failing queries are
+ * retried with capped, jittered exponential back-off (see {@link WatchRetryOptions}), and the
+ * watch ends only when `signal` aborts, or with a StorageUnavailableError after
+ * `retry.giveUpAfterMs` without a successful query.
  */
-export async function* watchRun(source: WatchSource, runId: string, after: string | null, signal: AbortSignal): AsyncGenerator<WatchedEvent> {
-  let cursor = after;
+async function* watchLoop(
+  source: Pick<WatchSource, 'retry'>,
+  what: { readonly label: string; readonly ids: Record<string, string> },
+  subscribe: (onChange: () => void) => () => void,
+  probe: RunChangeProbe | undefined,
+  step: () => Promise<WatchStep>,
+  signal: AbortSignal,
+): AsyncGenerator<WatchedEvent> {
   let dirty = true;
+  let soon = false;
   let wake: (() => void) | null = null;
-  const onChange = () => {
+  const unsubscribe = subscribe(() => {
     dirty = true;
     wake?.();
-  };
-  const unsubscribe = subscribeToRun(source.identity, runId, onChange);
+  });
   const onAbort = () => wake?.();
   signal.addEventListener('abort', onAbort);
-  const probe = source.changeProbe?.(runId);
   const [minDelay, maxDelay] = probe ? [WATCH_PROBE_MIN_MS, WATCH_PROBE_MAX_MS] : [WATCH_POLL_MIN_MS, WATCH_POLL_MAX_MS];
   let delay = minDelay;
   const isRetryable = source.retry?.isRetryable ?? isRetryableWatchError;
@@ -133,9 +165,9 @@ export async function* watchRun(source: WatchSource, runId: string, after: strin
     while (!signal.aborted) {
       if (dirty) {
         dirty = false;
-        let page: EventLogConnection;
+        let result: WatchStep;
         try {
-          page = await source.getRecordsForRun(runId, cursor, PAGE_SIZE);
+          result = await step();
         } catch (error) {
           if (signal.aborted) return;
           if (!isRetryable(error)) throw error;
@@ -143,9 +175,9 @@ export async function* watchRun(source: WatchSource, runId: string, after: strin
           const failingFor = Date.now() - failingSince;
           if (failingFor >= giveUpAfterMs) {
             throw new StorageUnavailableError(
-              `Watch of run ${runId} gave up after ${Math.round(failingFor)} ms of failing queries (giveUpAfterMs ${giveUpAfterMs}): ${error instanceof Error ? error.message : String(error)}`,
+              `Watch of ${what.label} gave up after ${Math.round(failingFor)} ms of failing queries (giveUpAfterMs ${giveUpAfterMs}): ${error instanceof Error ? error.message : String(error)}`,
               failingFor,
-              { cause: error, ids: { runId } },
+              { cause: error, ids: what.ids },
             );
           }
           source.retry?.onRetry?.(error, failingFor);
@@ -159,27 +191,31 @@ export async function* watchRun(source: WatchSource, runId: string, after: strin
           failingSince = undefined;
           failures = 0;
         }
-        for (const record of page.records) {
+        for (const item of result.items) {
           if (signal.aborted) return;
-          cursor = EventLogCursor.fromStorageId(record.storageId).toString();
-          yield { record, cursor };
+          yield item;
         }
-        if (page.records.length > 0) delay = minDelay;
-        if (page.hasMore) dirty = true;
+        if (result.items.length > 0) delay = minDelay;
+        if (result.more) dirty = true;
+        soon = result.soon === true;
         continue;
       }
       const timedOut = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => {
-          wake = null;
-          resolve(true);
-        }, delay);
+        const timer = setTimeout(
+          () => {
+            wake = null;
+            resolve(true);
+          },
+          soon ? WATCH_HOLE_POLL_MS : delay,
+        );
         wake = () => {
           clearTimeout(timer);
           wake = null;
           resolve(false);
         };
       });
-      if (timedOut) {
+      if (timedOut && soon) dirty = true;
+      else if (timedOut) {
         // A probe that fails (the database is away) counts as a change: the query then retries with back-off.
         if (!probe || (await probe.changed().catch(() => true))) dirty = true;
         delay = Math.min(delay * 2, maxDelay);
@@ -189,4 +225,111 @@ export async function* watchRun(source: WatchSource, runId: string, after: strin
     unsubscribe();
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Yields every event of the run after `after` once, in order, until `signal` aborts (see
+ * {@link watchLoop} for outages).
+ */
+export function watchRun(source: WatchSource, runId: string, after: string | null, signal: AbortSignal): AsyncGenerator<WatchedEvent> {
+  let cursor = after;
+  return watchLoop(
+    source,
+    { label: `run ${runId}`, ids: { runId } },
+    (onChange) => subscribeToRun(source.identity, runId, onChange),
+    source.changeProbe?.(runId),
+    async () => {
+      const page = await source.getRecordsForRun(runId, cursor, PAGE_SIZE);
+      const items = page.records.map((record) => ({ record, cursor: EventLogCursor.fromStorageId(record.storageId).toString() }));
+      if (items.length > 0) cursor = items.at(-1)!.cursor;
+      return { items, more: page.hasMore };
+    },
+    signal,
+  );
+}
+
+/** One read of the all-runs log for {@link watchAllRuns}. */
+export interface AllRunsPage {
+  /** The storage ids after the cursor, ascending, of EVERY event type (holes are found among these). */
+  readonly ids: readonly number[];
+  /** The records among `ids` that the watch wants (its event types), ascending. */
+  readonly records: readonly EventLogRecord[];
+  /**
+   * The write transactions in progress at the snapshot of this very read (Postgres: the `xip` list
+   * of `txid_current_snapshot()`); `null` when ids always commit in id order (SQLite: one writer at
+   * a time), so that a hole in the ids can only be a deleted or rolled-back id.
+   */
+  readonly inFlight: readonly string[] | null;
+}
+
+/** What {@link watchAllRuns} needs from the storage. */
+export interface AllRunsWatchSource extends Pick<WatchSource, 'identity' | 'retry'> {
+  /** Up to `limit` ids after `afterId` (all types), with the records of `types` among them. */
+  readAllRunsPage(afterId: number, types: readonly string[], limit: number): Promise<AllRunsPage>;
+  changeProbe?(): RunChangeProbe;
+}
+
+/**
+ * Yields every event of every run after storage id `after` once, in storage-id order, until
+ * `signal` aborts (see {@link watchLoop} for outages).
+ *
+ * Gap-free across concurrent writers (issue #10). Postgres draws `event_logs.id` at INSERT but
+ * shows the row at COMMIT, and writers of different runs do not wait on each other, so a read can
+ * see id 12 while id 11 is still uncommitted; a cursor moved past 12 would skip 11 for good. So the
+ * watcher delivers the ids that follow its cursor without a hole at once, and stops at the first
+ * hole. The transaction that drew a missing id started before the read that saw a higher id
+ * committed, so it is in that read's list of in-flight transactions — or it already ended, and the
+ * id is a rollback, a deleted event, or a sequence jump. Once every transaction of that list has
+ * ended (checked against the snapshot of a later read, in the same statement as its rows), every
+ * hole up to the highest id of the first read is final, the later read holds whatever filled them,
+ * and delivery goes on past them. A hole therefore delays delivery by about the length of the
+ * write transactions in flight when it was seen (re-checked every {@link WATCH_HOLE_POLL_MS} ms),
+ * never loses an event. inst's writers take their transaction id before they draw storage ids, so
+ * that they are in every snapshot that can see a later id; see the storage-postgres README for
+ * what writers that do not (Python Dagster's) leave open.
+ */
+export function watchAllRuns(source: AllRunsWatchSource, after: number, types: readonly string[], signal: AbortSignal): AsyncGenerator<WatchedEvent> {
+  let cursor = after;
+  /** Holes seen and not yet final: every hole up to `upTo` is final once all of `inFlight` ended. */
+  let barriers: { inFlight: ReadonlySet<string>; upTo: number }[] = [];
+  return watchLoop(
+    source,
+    { label: 'all runs', ids: {} },
+    (onChange) => subscribeToAllRuns(source.identity, onChange),
+    source.changeProbe?.(),
+    async () => {
+      const page = await source.readAllRunsPage(cursor, types, PAGE_SIZE);
+      if (page.ids.length === 0) return { items: [], more: false };
+      let finalUpTo = Number.NEGATIVE_INFINITY;
+      if (page.inFlight === null || page.inFlight.length === 0) finalUpTo = Number.POSITIVE_INFINITY;
+      else {
+        const now = new Set(page.inFlight);
+        barriers = barriers.filter((barrier) => {
+          for (const xid of barrier.inFlight) if (now.has(xid)) return true;
+          finalUpTo = Math.max(finalUpTo, barrier.upTo);
+          return false;
+        });
+      }
+      const wanted = new Map(page.records.map((record) => [record.storageId, record]));
+      const items: WatchedEvent[] = [];
+      let blocked = false;
+      for (const id of page.ids) {
+        if (id !== cursor + 1 && id > finalUpTo) {
+          blocked = true;
+          break;
+        }
+        cursor = id;
+        const record = wanted.get(id);
+        if (record) items.push({ record, cursor: EventLogCursor.fromStorageId(id).toString() });
+      }
+      if (blocked) {
+        const upTo = page.ids.at(-1)!;
+        if (!barriers.some((barrier) => barrier.upTo >= upTo)) barriers.push({ inFlight: new Set(page.inFlight), upTo });
+        return { items, more: false, soon: true };
+      }
+      if (finalUpTo === Number.POSITIVE_INFINITY) barriers = [];
+      return { items, more: page.ids.length >= PAGE_SIZE };
+    },
+    signal,
+  );
 }
