@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DagsterRunStatus, type DagsterRun } from '@inst/types';
+import { DagsterRunStatus, RunsFilter, type DagsterRun } from '@inst/types';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORE_ENTRY, launchBrowser, openPage, runInAnotherProcess, startFixture, until, type Fixture } from './support';
@@ -140,6 +140,55 @@ describe('runs pages', () => {
     await page.locator('[data-testid=capture]', { hasText: 'flaky' }).first().click();
     await page.locator('[data-testid=stdout]', { hasText: 'flaky: attempt 1' }).waitFor();
     expect(await page.locator('[data-testid=stderr]').innerText()).toContain('flaky: first attempt fails');
+    await page.close();
+  });
+
+  it('pages the run list by cursor, the page size and cursor in the URL', async () => {
+    const { page } = await openPage(browser, `${fixture.ui.url}/?job=etl&limit=1`);
+    const rows = () => page.locator('[data-testid=run-row]').evaluateAll((r) => r.map((row) => row.getAttribute('data-run-id')));
+    const first = await until('the first page of one etl run', async () => ((await rows()).length === 1 ? rows() : null));
+    await page.click('[data-testid=next-page]');
+    const second = await until('the second page', async () => {
+      const ids = await rows();
+      return ids.length === 1 && ids[0] !== first[0] ? ids : null;
+    });
+    expect(new URL(page.url()).searchParams.get('cursor')).toBe(first[0]);
+    // Two etl runs: the second page is the last one.
+    expect(await page.locator('[data-testid=next-page]').count()).toBe(0);
+    const etl = (await fixture.instance.getRuns(new RunsFilter({ jobName: 'etl' }))).map((r) => r.runId);
+    expect([...first, ...second]).toEqual(etl);
+    await page.click('[data-testid=first-page]');
+    await until('back on the first page', async () => (await rows())[0] === first[0]);
+    await page.close();
+  });
+
+  it('answers an unknown run with 404: the JSON API and the page', async () => {
+    for (const path of ['', '/events', '/stream', '/compute-logs/x']) {
+      const response = await fetch(`${fixture.ui.url}/api/runs/no-such-run${path}`);
+      expect(response.status, path).toBe(404);
+      expect(((await response.json()) as { error: { code: string } }).error.code, path).toBe('RUN_NOT_FOUND');
+    }
+    const page = await browser.newPage();
+    const response = await page.goto(`${fixture.ui.url}/runs/no-such-run`);
+    expect(response?.status()).toBe(404);
+    await page.locator('[data-testid=run-not-found]', { hasText: 'no-such-run' }).waitFor();
+    await page.close();
+  });
+
+  it('re-executes a failed run from failure from its page: a new run of the failed step', async () => {
+    const { page } = await openPage(browser, `${fixture.ui.url}/runs/${flaky.runId}`);
+    await page.click('[data-testid=reexecute-failed]');
+    await until('the new run page', () => !page.url().endsWith(flaky.runId) && page.url().includes('/runs/'));
+    const childId = new URL(page.url()).pathname.split('/').at(-1)!;
+    const child = await fixture.finished(childId);
+    expect(child.parentRunId).toBe(flaky.runId);
+    expect(child.rootRunId).toBe(flaky.runId);
+    expect(child.stepKeysToExecute).toEqual(['broken']);
+    expect(child.tags['dagster/is_resume_retry']).toBe('true');
+    // The page follows the new run: only broken runs again (and fails again).
+    await page.locator('[data-testid=run-status]', { hasText: 'FAILURE' }).waitFor();
+    await page.locator('[data-testid=gantt-step][data-step-key=broken]').waitFor();
+    expect(await page.locator('[data-testid=gantt-step][data-step-key=flaky]').count()).toBe(0);
     await page.close();
   });
 

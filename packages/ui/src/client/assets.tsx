@@ -104,7 +104,7 @@ function MetadataChart({ label, points }: { label: string; points: [number, numb
     );
     return () => plot.destroy();
   }, [label, JSON.stringify(points)]);
-  return <div ref={el} class="chart" data-testid="metadata-chart" data-label={label} />;
+  return <div ref={el} class="chart" data-testid="metadata-chart" data-label={label} data-points={points.map((p) => p[1]).join(',')} />;
 }
 
 interface AssetDetail {

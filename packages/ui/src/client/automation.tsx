@@ -56,7 +56,7 @@ function InstigatorCard({ instigator: s, reload }: { instigator: Instigator; rel
         </button>
       </h3>
       <p>
-        {s.cronSchedule && <>cron <code>{s.cronSchedule}</code> · </>}location {s.location} · next tick {s.running ? time(s.nextTick) : '–'}
+        {s.cronSchedule && <>cron <code>{s.cronSchedule}</code> · </>}location {s.location} · next tick <span data-testid="next-tick">{s.running ? time(s.nextTick) : '–'}</span>
       </p>
       {error && <p class="error">{error}</p>}
       {s.ticks.length === 0 ? (
@@ -73,7 +73,7 @@ function InstigatorCard({ instigator: s, reload }: { instigator: Instigator; rel
           </thead>
           <tbody>
             {s.ticks.map((t) => (
-              <tr key={t.tickId} data-testid="tick">
+              <tr key={t.tickId} data-testid="tick" data-status={t.status}>
                 <td>{time(t.timestamp)}</td>
                 <td>
                   <span class={statusClass(t.status)}>{t.status}</span>
@@ -93,6 +93,20 @@ function InstigatorCard({ instigator: s, reload }: { instigator: Instigator; rel
       )}
     </div>
   );
+}
+
+const IN_PROGRESS = new Set(['QUEUED', 'NOT_STARTED', 'STARTING', 'STARTED', 'CANCELING']);
+
+/** "3 of 10 partitions succeeded, 1 failed, 2 in progress, 4 not started" (the parts that are not zero). */
+export function progress(partitions: readonly { status: string }[]): string {
+  const count = (test: (s: string) => boolean) => partitions.filter((p) => test(p.status)).length;
+  const parts = [
+    [count((s) => s === 'FAILURE'), 'failed'],
+    [count((s) => s === 'CANCELED'), 'canceled'],
+    [count((s) => IN_PROGRESS.has(s)), 'in progress'],
+    [count((s) => s === 'PENDING'), 'not started'],
+  ] as const;
+  return [`${count((s) => s === 'SUCCESS')} of ${partitions.length} partitions succeeded`, ...parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`)].join(', ');
 }
 
 export function AutomationPage() {
@@ -134,14 +148,14 @@ export function AutomationPage() {
       ))}
       <h2>Backfills</h2>
       {(backfills.data?.backfills ?? []).map((b) => {
-        const done = b.partitions.filter((p) => p.status === 'SUCCESS').length;
+
         return (
           <div class="card" key={b.backfillId} data-testid="backfill" data-backfill-id={b.backfillId}>
             <h3>
               {b.backfillId} <span class={statusClass(b.status)}>{b.status}</span> <small>{b.jobName ?? b.assets?.join(', ')}</small>
             </h3>
             <p>
-              {time(b.timestamp)} · {done} of {b.partitions.length} partitions succeeded
+              {time(b.timestamp)} · <span data-testid="backfill-progress">{progress(b.partitions)}</span>
             </p>
             {b.error && <p class="error">{b.error}</p>}
             <div class="partition-grid">

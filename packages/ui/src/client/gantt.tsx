@@ -67,7 +67,7 @@ export function Gantt({ events, runEnded, now }: { events: readonly EventJson[];
   if (steps.length === 0) return <p class="empty">No steps have started.</p>;
   const start = Math.min(...steps.map((s) => s.attempts[0]!.start));
   const end = Math.max(runEnded ?? 0, ...steps.flatMap((s) => s.attempts.map((a) => a.end ?? now)), start + 0.001);
-  const x = (t: number) => LABEL + ((t - start) / (end - start)) * (WIDTH - LABEL - 10);
+  const x = (t: number) => LABEL + ((t - start) / (end - start)) * (WIDTH - LABEL - 36);
   const height = steps.length * ROW + 24;
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => start + f * (end - start));
   return (

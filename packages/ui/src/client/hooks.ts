@@ -1,10 +1,12 @@
 /* Data hooks: a JSON resource that can be reloaded, and an EventSource subscription. */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { getJson } from './api';
+import { ApiError, getJson } from './api';
 
 export interface Resource<T> {
   data: T | null;
   error: string | null;
+  /** The server's error code (RUN_NOT_FOUND, …) when the last read failed. */
+  errorCode: string | null;
   reload: () => void;
 }
 
@@ -12,6 +14,7 @@ export interface Resource<T> {
 export function useJson<T>(path: string | null): Resource<T> {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [errorCode, setErrorCode] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   useEffect(() => {
     if (!path) return;
@@ -20,13 +23,16 @@ export function useJson<T>(path: string | null): Resource<T> {
       .then((d) => {
         setData(d);
         setError(null);
+        setErrorCode(null);
       })
       .catch((e: unknown) => {
-        if (!controller.signal.aborted) setError(e instanceof Error ? e.message : String(e));
+        if (controller.signal.aborted) return;
+        setError(e instanceof Error ? e.message : String(e));
+        setErrorCode(e instanceof ApiError ? e.code : null);
       });
     return () => controller.abort();
   }, [path, version]);
-  return { data, error, reload: useCallback(() => setVersion((v) => v + 1), []) };
+  return { data, error, errorCode, reload: useCallback(() => setVersion((v) => v + 1), []) };
 }
 
 /** Subscribes to a server-sent event stream while mounted; `onMessage` gets each `event`-named message's data. */

@@ -114,6 +114,15 @@ export function RunPage({ runId }: { runId: string }) {
   const steps = useMemo(() => [...new Set(events.map((e) => e.stepKey).filter((s): s is string => !!s))].sort(), [events]);
   const shown = events.filter((e) => (LEVEL_RANK[e.level] ?? 0) >= (LEVEL_RANK[level] ?? 0) && (!type || (e.eventType ?? 'LOG') === type) && (!step || e.stepKey === step));
 
+  if (run.errorCode === 'RUN_NOT_FOUND')
+    return (
+      <section data-testid="run-not-found">
+        <h1>Run not found</h1>
+        <p>
+          No run has the id <span class="mono">{runId}</span> (it may have been deleted). <Link href="/">All runs</Link>
+        </p>
+      </section>
+    );
   if (run.error) return <p class="error">{run.error}</p>;
   const r = run.data?.run;
   if (!r) return <p>Loading…</p>;

@@ -26,7 +26,9 @@ export function RunsPage() {
   const job = params.get('job') ?? '';
   const tags = params.getAll('tag');
   const cursor = params.get('cursor');
-  const path = `/api/runs${query({ status: statuses, job, tag: tags, cursor })}`;
+  // The page size, when the URL gives one (the server's default otherwise); kept by the pager links.
+  const limit = params.get('limit');
+  const path = `/api/runs${query({ status: statuses, job, tag: tags, cursor, limit })}`;
   const runs = useJson<{ runs: RunJson[]; cursor: string | null }>(path);
   const refresh = useThrottled(runs.reload, 300);
   const live = useEventSource('/api/runs-stream', 'runs', refresh);
@@ -119,12 +121,12 @@ export function RunsPage() {
       {runs.data && runs.data.runs.length === 0 && <p class="empty">No runs match.</p>}
       <nav class="pager">
         {cursor && (
-          <Link href={`/${query({ status: statuses, job, tag: tags })}`} data-testid="first-page">
+          <Link href={`/${query({ status: statuses, job, tag: tags, limit })}`} data-testid="first-page">
             ← Newest
           </Link>
         )}
         {runs.data?.cursor && (
-          <Link href={`/${query({ status: statuses, job, tag: tags, cursor: runs.data.cursor })}`} data-testid="next-page">
+          <Link href={`/${query({ status: statuses, job, tag: tags, limit, cursor: runs.data.cursor })}`} data-testid="next-page">
             Older →
           </Link>
         )}

@@ -22,13 +22,19 @@ export interface UiAppOptions {
   readonly now?: () => number;
 }
 
+/** The HTTP status of an InstError: an unknown run is a 404, a bad cursor or filter a 400, anything else a 500. */
+function statusOf(code: string): 400 | 404 | 500 {
+  if (code === 'RUN_NOT_FOUND') return 404;
+  return code === 'INVALID_CURSOR' || code === 'INVALID_FILTER' || code === 'INVALID_ARGUMENT' ? 400 : 500;
+}
+
 export function createUiApp(instance: Instance, options: UiAppOptions): Hono {
   const app = new Hono();
   app.use('*', securityHeaders, hostGuard(options.host), mutationGuard(options.token));
   app.onError((error, c) => {
     if (error instanceof UiActionError) return c.json({ error: { code: error.reason, message: error.message } }, error.httpStatus);
     if (error instanceof UiRequestError) return c.json({ error: { code: error.code, message: error.message } }, 400);
-    if (InstError.isInstance(error)) return c.json({ error: { code: error.code, message: error.message } }, error.code === 'INVALID_CURSOR' || error.code === 'INVALID_FILTER' ? 400 : 500);
+    if (InstError.isInstance(error)) return c.json({ error: { code: error.code, message: error.message } }, statusOf(error.code));
     return c.json({ error: { code: 'ERROR', message: error instanceof Error ? error.message : String(error) } }, 500);
   });
   mountRuns(app, instance);
@@ -42,6 +48,8 @@ export function createUiApp(instance: Instance, options: UiAppOptions): Hono {
     if (!asset) return c.text('not found', 404);
     return c.body(asset.body, 200, { 'Content-Type': asset.type, 'Cache-Control': 'no-cache' });
   });
+  // A run's page for a run that does not exist is a 404 (the shell still loads and says so).
+  app.get('/runs/:runId', async (c) => c.html(assets.page(options.token), (await instance.getRunRecordById(c.req.param('runId'))) ? 200 : 404));
   // Every other path is a page of the app (client-side routing): the shell, with the token in a meta tag.
   app.get('*', (c) => c.html(assets.page(options.token)));
   return app;

@@ -5,7 +5,7 @@
 import type { CodeLocation, Workspace } from '@inst/code-location';
 import type { Instance } from '@inst/core';
 import { staticPartitionsDefinition } from '@inst/assets';
-import { AssetCheckKey, AssetKey, DagsterEventType, EventRecordsFilter, type EventLogRecord } from '@inst/types';
+import { AssetCheckKey, AssetKey, DagsterEventType, type EventLogRecord } from '@inst/types';
 import type { Hono } from 'hono';
 import { badRequest, limitOf } from './http';
 
@@ -50,6 +50,8 @@ function metadataValue(value: unknown): number | string | null {
 }
 
 const HISTORY_PAGE = 100;
+/** The checks of an asset are looked up in the runs of at most this many of its latest materializations. */
+const CHECK_RUNS = 20;
 /** At most this many partitions in the grid (a time-partitioned asset over years is paged by the page's range). */
 const GRID_LIMIT = 2000;
 
@@ -96,12 +98,15 @@ export function mountAssets(app: Hono, instance: Instance, workspace: Workspace 
     const nodes = await assetNodes(workspace);
     const node = nodes.get(key.toString());
 
-    // Checks: every check the event log has evaluated (or planned) for this asset, with its latest execution.
+    // Checks: those evaluated (or planned) in the runs of the recent materializations — the event log has no asset
+    // key column for check events, so they are found by run (bounded: one page of history, one query per run).
     const checkNames = new Set<string>();
-    for (const eventType of [DagsterEventType.ASSET_CHECK_EVALUATION, DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED]) {
-      for (const record of await instance.eventLogStorage.getEventRecords(new EventRecordsFilter({ eventType, assetKey: key }), 200)) {
-        const data = record.eventLogEntry.dagsterEvent?.eventSpecificData as { checkName?: string } | null | undefined;
-        if (data?.checkName) checkNames.add(data.checkName);
+    const runIds = [...new Set(history.records.map((r) => r.eventLogEntry.runId))].filter(Boolean).slice(0, CHECK_RUNS);
+    for (const runId of runIds) {
+      const page = await instance.getRecordsForRun(runId, null, [DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED, DagsterEventType.ASSET_CHECK_EVALUATION], 200);
+      for (const record of page.records) {
+        const data = record.eventLogEntry.dagsterEvent?.eventSpecificData as { checkName?: string; assetKey?: AssetKey } | null | undefined;
+        if (data?.checkName && data.assetKey?.toString() === key.toString()) checkNames.add(data.checkName);
       }
     }
     const checkKeys = [...checkNames].sort().map((name) => new AssetCheckKey({ assetKey: key, name }));

@@ -1,6 +1,7 @@
 /* The runs API: list with filters and cursor paging, one run, its events (paged and streamed), its compute logs. */
 import type { Instance } from '@inst/core';
-import { DagsterRunStatus, RunsFilter } from '@inst/types';
+import { RunNotFoundError } from '@inst/errors';
+import { DagsterRunStatus, RunsFilter, type RunRecord } from '@inst/types';
 import type { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { cancelRun, reexecuteRun } from './actions';
@@ -21,6 +22,13 @@ export function runsFilterOf(query: { status?: string[]; job?: string[]; tag?: s
   }
   const job = query.job?.[0];
   return new RunsFilter({ ...(statuses.length ? { statuses: statuses as DagsterRunStatus[] } : {}), ...(job ? { jobName: job } : {}), tags });
+}
+
+/** The run's record; a RunNotFoundError (HTTP 404) when no run has that id. */
+export async function requireRunRecord(instance: Instance, runId: string): Promise<RunRecord> {
+  const record = await instance.getRunRecordById(runId);
+  if (!record) throw new RunNotFoundError(runId, `no run found with id ${runId}`);
+  return record;
 }
 
 /** How often the runs list stream looks for changed runs (a query by update time, never a count). */
@@ -54,22 +62,23 @@ export function mountRuns(app: Hono, instance: Instance): void {
   );
 
   app.get('/api/runs/:runId', async (c) => {
-    const runId = c.req.param('runId');
-    const record = await instance.getRunRecordById(runId);
-    if (!record) return c.json({ error: { code: 'RUN_NOT_FOUND', message: `no run found with id ${runId}` } }, 404);
+    const record = await requireRunRecord(instance, c.req.param('runId'));
     return c.json({ run: runJson(record.dagsterRun, record) });
   });
 
   // A page of the run's events, oldest first, after the cursor (a storage id).
   app.get('/api/runs/:runId/events', async (c) => {
     const limit = limitOf(c.req.query('limit'), 1000, 10_000);
+    await requireRunRecord(instance, c.req.param('runId'));
     const page = await instance.getRecordsForRun(c.req.param('runId'), c.req.query('cursor') || undefined, undefined, limit);
     return c.json({ events: page.records.map((r) => eventJson(r.eventLogEntry, r.storageId)), cursor: page.cursor ?? null, hasMore: page.hasMore });
   });
 
   // The run's events as they are stored (by any process), from after the cursor (?after= or Last-Event-ID).
-  app.get('/api/runs/:runId/stream', (c) => {
+  app.get('/api/runs/:runId/stream', async (c) => {
     const runId = c.req.param('runId');
+    // Checked before the stream opens, so an unknown run is a 404 (EventSource then stops retrying).
+    await requireRunRecord(instance, runId);
     const after = c.req.query('after') || c.req.header('last-event-id') || undefined;
     return streamSSE(c, async (stream) => {
       const controller = new AbortController();
@@ -82,6 +91,7 @@ export function mountRuns(app: Hono, instance: Instance): void {
   });
 
   app.get('/api/runs/:runId/compute-logs/:fileKey', async (c) => {
+    await requireRunRecord(instance, c.req.param('runId'));
     const manager = instance.computeLogManager;
     const key = manager.buildLogKeyForRun(c.req.param('runId'), c.req.param('fileKey'));
     const data = await manager.getLogData(key, null, 1 << 20);
