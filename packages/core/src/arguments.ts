@@ -104,17 +104,22 @@ export const date: Check = (value, name) => {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) fail(name, 'a valid Date', value);
 };
 
+/** `a label` / `an label`, by the sound of the first letter (`an EventLogEntry`, `a createRun options object`). */
+function withArticle(label: string): string {
+  return `${/^[aeiouAEIOU]/.test(label) ? 'an' : 'a'} ${label}`;
+}
+
 /** A value of one of an enum's members (the value or the member name, as Dagster takes the enum or its string). */
 export const member = (enumObject: Readonly<Record<string, string>>, label: string): Check => {
   const allowed = new Set([...Object.values(enumObject), ...Object.keys(enumObject)]);
   return (value, name) => {
-    if (typeof value !== 'string' || !allowed.has(value)) fail(name, `a ${label}`, value);
+    if (typeof value !== 'string' || !allowed.has(value)) fail(name, withArticle(label), value);
   };
 };
 
 /** An instance of a class (a record built by the caller). */
 export const instance = (cls: abstract new (...args: never[]) => object, label = cls.name): Check => (value, name) => {
-  if (!(value instanceof cls)) fail(name, `a ${label}`, value);
+  if (!(value instanceof cls)) fail(name, withArticle(label), value);
 };
 
 /** A record that will be stored: an instance of the class whose every field has the type serdes reads back. */
@@ -172,7 +177,7 @@ export const data: Check = (value, name) => {
 
 /** An options object with known keys only: a misspelt key (`jobname`) is refused rather than ignored. */
 export const shape = (fields: Readonly<Record<string, Check>>, { label = 'options' }: { label?: string } = {}): Check => (value, name) => {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(name, `an ${label} object`, value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(name, withArticle(`${label} object`), value);
   for (const key of Object.keys(value)) {
     if (!(key in fields)) fail(`${name}.${key}`, `one of the keys ${Object.keys(fields).join(', ')}`, key);
   }
