@@ -78,6 +78,11 @@ export const BAD_INPUT_CASES: readonly InputCase[] = [
 
   // --- runs
   bad('createRun(null)', 'createRun(options)', ({ instance }) => instance.createRun(null as never)),
+  // The issue's own reproductions: each was stored altered, or ignored, before the boundary check.
+  bad("createRun({ tags: 't' }) (was stored as {\"0\":\"t\"})", 'createRun(options).tags', ({ instance }) => instance.createRun({ jobName: 'corr', tags: 't' as never })),
+  bad("getRuns('x') (returned every run)", 'getRuns(filters)', ({ instance }) => instance.getRuns('x' as never)),
+  bad("getRuns({ jobname: 'x' }) (returned every run)", 'getRuns(filters)', ({ instance }) => instance.getRuns({ jobname: 'x' } as never)),
+  bad("addDynamicPartitions(def, 'xyz') (stored x, y, z)", 'addDynamicPartitions(partitionKeys)', ({ instance }) => instance.addDynamicPartitions('corr_def', 'xyz' as never)),
   bad('createRun without a job name', 'createRun(options).jobName', ({ instance }) => instance.createRun({} as never)),
   bad("createRun({ tags: 't' })", 'createRun(options).tags', ({ instance }) => instance.createRun({ jobName: 'corr', tags: 't' as never })),
   bad('createRun with tags that are an array', 'createRun(options).tags', ({ instance }) => instance.createRun({ jobName: 'corr', tags: ['a'] as never })),
