@@ -5,6 +5,11 @@
  *   advisory lock so that a run's ids commit in order (`serializeRunWrites`, the default); measured
  *   against the same storages with it off, with one writer and with eight concurrent writers on
  *   one run (the case the lock serializes).
+ * - Postgres only: the cost of gap-free ALL-RUNS watching. `watchAllRuns` waits at a hole in the
+ *   storage ids until the write transactions in flight when it saw the hole have ended; measured as
+ *   events delivered per second to one all-runs watcher while `writers` writers store events of
+ *   `writers` different runs at once, against the same watch with the waiting off
+ *   (`gapFreeAllRunsWatch: false`, which may skip events: the skipped count is in the note).
  * - Both backends: concurrency slot claims per second — twenty concurrent claimers sharing five
  *   slots, each claiming until it holds a slot, then freeing it — against the bare slot semaphore
  *   in raw SQL on the same tables (one UPDATE … SKIP LOCKED to take a slot, one to free it).
@@ -27,10 +32,13 @@ interface Opened {
   dispose(): Promise<void>;
 }
 
-async function openStorages(ctx: SectionContext, label: string, serializeRunWrites = true): Promise<Opened> {
+async function openStorages(ctx: SectionContext, label: string, serializeRunWrites = true, gapFreeAllRunsWatch = true): Promise<Opened> {
   if (ctx.backend.name === 'postgres') {
     const db = await createScratchDatabase(`inst_bench_rel_${label}`);
-    const storages = await openPostgresStorages({ url: db.url }, { poolSize: 8, serializeRunWrites, logger: { warn: () => {} }, onConnectionError: () => {} });
+    const storages = await openPostgresStorages(
+      { url: db.url },
+      { poolSize: 8, serializeRunWrites, gapFreeAllRunsWatch, logger: { warn: () => {} }, onConnectionError: () => {} },
+    );
     return {
       eventLogStorage: storages.eventLogStorage,
       index: storages.driver,
@@ -91,6 +99,68 @@ async function gapFreeCost(ctx: SectionContext): Promise<void> {
   } finally {
     await locked.dispose();
     await unlocked.dispose();
+  }
+}
+
+async function allRunsWatchCost(ctx: SectionContext): Promise<void> {
+  const { events, rounds, writers } = ctx.sizes.reliability;
+  const gapFree = await openStorages(ctx, 'allruns_gapfree', true, true);
+  const trusting = await openStorages(ctx, 'allruns_trusting', true, false);
+  const skipped = { gapFree: 0, trusting: 0 };
+  try {
+    let n = 0;
+    const round = async (opened: Opened, side: keyof typeof skipped, count: number): Promise<number> => {
+      const storage = opened.eventLogStorage;
+      const start = (await storage.getMaximumRecordId()) ?? 0;
+      const controller = new AbortController();
+      let delivered = 0;
+      let last = start;
+      let target = Number.POSITIVE_INFINITY;
+      let reached: () => void = () => {};
+      const done = new Promise<void>((resolve) => (reached = resolve));
+      const watching = (async () => {
+        for await (const { record } of storage.watchAllRuns!({ after: start, signal: controller.signal })) {
+          delivered++;
+          last = record.storageId;
+          if (last >= target) reached();
+        }
+      })();
+      const runIds = Array.from({ length: writers }, () => newRunId());
+      await Promise.all(
+        shares(count, writers).map(async (k, w) => {
+          for (let i = 0; i < k; i++) await storage.storeEvent(streamEntry(runIds[w]!, n++));
+        }),
+      );
+      target = (await storage.getMaximumRecordId()) ?? 0;
+      if (last < target) await done;
+      controller.abort();
+      await watching;
+      skipped[side] += count - delivered;
+      return count;
+    };
+    for (const opened of [gapFree, trusting]) await round(opened, opened === gapFree ? 'gapFree' : 'trusting', 50); // warm up
+    skipped.gapFree = 0;
+    skipped.trusting = 0;
+    const share = shares(events, rounds);
+    const [withWait, without] = await alternateRounds(rounds, [
+      { name: 'gap-free', run: (r) => round(gapFree, 'gapFree', share[r]!) },
+      { name: 'trusting', run: (r) => round(trusting, 'trusting', share[r]!) },
+    ]);
+    ctx.record({
+      kind: 'throughput',
+      section: 'reliability',
+      backend: ctx.backend.name,
+      name: `watchAllRuns, events stored and delivered, ${writers} writers on ${writers} runs`,
+      unit: 'events/s',
+      inst: withWait!,
+      raw: without!,
+      ratio: withWait! / without!,
+      rawName: 'the same watch with gapFreeAllRunsWatch: false (trusts ids as read; may skip events)',
+      note: `the cost of gap-free all-runs delivery; events skipped over all rounds: gap-free ${skipped.gapFree}, without ${skipped.trusting}`,
+    });
+  } finally {
+    await gapFree.dispose();
+    await trusting.dispose();
   }
 }
 
@@ -171,6 +241,9 @@ async function claims(ctx: SectionContext): Promise<void> {
 }
 
 export async function reliabilitySection(ctx: SectionContext): Promise<void> {
-  if (ctx.backend.name === 'postgres') await gapFreeCost(ctx);
+  if (ctx.backend.name === 'postgres') {
+    await gapFreeCost(ctx);
+    await allRunsWatchCost(ctx);
+  }
   await claims(ctx);
 }
