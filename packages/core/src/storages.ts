@@ -35,7 +35,14 @@ export async function openStorages(target: StorageTarget): Promise<OpenedStorage
     case 'default':
       return openSqliteStorages(home, pool);
     case 'sqlite':
-      return openSqliteStorages(resolve(home, storage.baseDir), pool);
+      return openSqliteStorages(resolve(home, storage.baseDir), {
+        ...pool,
+        // storage.sqlite.rebuild_missing_index / allow_missing_shards (inst only; default false: a lost file is an error).
+        layout: {
+          ...(storage.rebuildMissingIndex === undefined ? {} : { rebuildMissingIndex: storage.rebuildMissingIndex }),
+          ...(storage.allowMissingShards === undefined ? {} : { allowMissingShards: storage.allowMissingShards }),
+        },
+      });
     case 'legacy':
       return openSqliteStorages(legacySqliteHome(home, storage), pool);
     case 'postgres': {
@@ -88,7 +95,7 @@ export function compositeSqliteHome(home: string, sqlite: NonNullable<Extract<St
   return legacySqliteHome(home, { kind: 'legacy', runStorage: sqlite.runStorage, eventLogStorage: sqlite.eventLogStorage, scheduleStorage: sqlite.scheduleStorage });
 }
 
-type SqliteOpenOptions = { defaultPoolLimit?: () => number | null | undefined; logger?: EventLogLogger };
+type SqliteOpenOptions = { defaultPoolLimit?: () => number | null | undefined; logger?: EventLogLogger; layout?: { rebuildMissingIndex?: boolean; allowMissingShards?: boolean } };
 
 /** The SQLite backend is loaded on first use, so a Postgres-only install never loads better-sqlite3. */
 async function openSqliteStorages(path: string, options: SqliteOpenOptions): Promise<OpenedStorages> {

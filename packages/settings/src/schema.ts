@@ -130,7 +130,7 @@ export function instanceConfigSchema(env: Env, options: { extraKeys: boolean }) 
 
   const storage = z
     .strictObject({
-      sqlite: z.strictObject({ base_dir: str }).optional(),
+      sqlite: z.strictObject({ base_dir: str, rebuild_missing_index: bool.optional(), allow_missing_shards: bool.optional() }).optional(),
       postgres: postgres.optional(),
       mysql: mysql.optional(),
       custom: configurableClass.optional(),

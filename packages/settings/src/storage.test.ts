@@ -9,6 +9,16 @@ describe('storageConfig', () => {
     expect(storageOf('storage: { sqlite: { base_dir: /var/dagster } }')).toEqual({ kind: 'sqlite', baseDir: '/var/dagster' });
   });
 
+  it('reads the sqlite rebuild options (inst only) and refuses a non-boolean', () => {
+    expect(storageOf('storage: { sqlite: { base_dir: /var/dagster, rebuild_missing_index: true, allow_missing_shards: yes } }')).toEqual({
+      kind: 'sqlite',
+      baseDir: '/var/dagster',
+      rebuildMissingIndex: true,
+      allowMissingShards: true,
+    });
+    expect(() => storageOf('storage: { sqlite: { base_dir: /var/dagster, rebuild_missing_index: sometimes } }')).toThrow(/storage\.sqlite\.rebuild_missing_index/);
+  });
+
   it('builds the postgres url from postgres_db, escaping credentials', () => {
     expect(
       storageOf(`

@@ -30,7 +30,15 @@ export function storageConfigOf(config: InstanceConfig): StorageConfig {
     };
   }
   const storage = config.storage;
-  if (storage?.sqlite) return { kind: 'sqlite', baseDir: storage.sqlite.base_dir };
+  if (storage?.sqlite) {
+    const { base_dir: baseDir, rebuild_missing_index: rebuildMissingIndex, allow_missing_shards: allowMissingShards } = storage.sqlite;
+    return {
+      kind: 'sqlite',
+      baseDir,
+      ...(rebuildMissingIndex === undefined ? {} : { rebuildMissingIndex }),
+      ...(allowMissingShards === undefined ? {} : { allowMissingShards }),
+    };
+  }
   if (storage?.postgres) {
     const { pool_size: poolSize, should_autocreate_tables: autocreate } = storage.postgres;
     return {

@@ -20,6 +20,16 @@ export interface ConfigurableClassConfig {
 /** `storage.sqlite`. */
 export interface SqliteStorageBlock {
   base_dir: string;
+  /**
+   * inst only: when `index.db` is missing from a home that has runs, recreate it and rebuild it
+   * from the run shards instead of failing the open. Default false.
+   */
+  rebuild_missing_index?: boolean;
+  /**
+   * inst only: let a write recreate a run shard that was deleted (its storage ids start again at 1)
+   * instead of failing with a StorageFileMissingError. Default false.
+   */
+  allow_missing_shards?: boolean;
 }
 
 /** `storage.postgres.postgres_db`: the pieces of a connection string. */
@@ -245,7 +255,7 @@ export interface InstanceConfig {
 export type StorageConfig =
   // nothing configured: Dagster's SQLite storage under the instance home
   | { kind: 'default' }
-  | { kind: 'sqlite'; baseDir: string }
+  | { kind: 'sqlite'; baseDir: string; rebuildMissingIndex?: boolean; allowMissingShards?: boolean }
   | {
       kind: 'postgres';
       url: string;

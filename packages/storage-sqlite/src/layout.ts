@@ -217,7 +217,7 @@ export class SqliteLayout implements AsyncDisposable {
         if (!rebuildMissingIndex) {
           throw new StorageFileMissingError(
             `The event log index ${paths.index} is missing from an instance home that has runs. ` +
-              'It was not recreated: open with the rebuildMissingIndex option to rebuild it from the run shards.',
+              'It was not recreated: open with the rebuildMissingIndex option (storage.sqlite.rebuild_missing_index: true in dagster.yaml) to rebuild it from the run shards.',
             paths.index,
           );
         }
@@ -269,7 +269,7 @@ export class SqliteLayout implements AsyncDisposable {
     if (known !== undefined) {
       throw new StorageFileMissingError(
         `The event log shard ${path} of run ${runId} is missing, though the index has events of that run. ` +
-          'It was not recreated (its storage ids would start again at 1): restore the file, or open with allowMissingShards.',
+          'It was not recreated (its storage ids would start again at 1): restore the file, or open with allowMissingShards (storage.sqlite.allow_missing_shards: true in dagster.yaml).',
         path,
         { ids: { runId } },
       );
