@@ -25,9 +25,12 @@ import {
 import { SimulatedCrashError } from './crash';
 import type { DaemonContext, DaemonDefinition } from './host';
 import { createRunForRequest, loadLocations, type LoadedLocation, type RunCreator } from './locations';
+import { RunBatch } from './run-batch';
 
 /** Partitions (or ranges) submitted between two checkpoints (Dagster: 25). */
 export const BACKFILL_CHECKPOINT_COUNT = 25;
+/** Partitions (or ranges) per chunk when runs are written in batches (one transaction per chunk). */
+export const BACKFILL_BATCH_CHUNK_SIZE = 500;
 /** Runs canceled per iteration of a canceling backfill (Dagster's MAX_RUNS_CANCELED_PER_ITERATION). */
 export const MAX_RUNS_CANCELED_PER_ITERATION = 50;
 
@@ -36,7 +39,7 @@ export type BackfillCrashPoint = 'RUN_CREATED' | 'CHUNK_SUBMITTED';
 
 /** Options of {@link executeBackfillIteration}. */
 export interface BackfillOptions {
-  /** Partitions per chunk between checkpoints (default 25). */
+  /** Partitions per chunk between checkpoints (default 25; 500 when runs are written in batches). */
   readonly chunkSize?: number;
   readonly createRun?: RunCreator;
   /** Submit each run through the coordinator (default true). */
@@ -192,8 +195,11 @@ async function executeJobBackfillIteration(
     for (const key of remaining) items.push({ keys: [key] });
   }
 
+  const submit = options.submit ?? true;
+  // The batched path writes each chunk's runs (and their enqueue events) at once; see ./run-batch.
+  const batch = options.createRun ? null : RunBatch.for(instance, submit);
   const createRun = options.createRun ?? createRunForRequest;
-  const chunkSize = options.chunkSize ?? BACKFILL_CHECKPOINT_COUNT;
+  const chunkSize = options.chunkSize ?? (batch ? BACKFILL_BATCH_CHUNK_SIZE : BACKFILL_CHECKPOINT_COUNT);
   const partitionSetName = backfill.partitionSetName!;
   const assetSelection = backfill.assetSelection ? [...backfill.assetSelection].map((key) => [...key.path]) : null;
   let created = 0;
@@ -201,12 +207,12 @@ async function executeJobBackfillIteration(
   for (let i = 0; i < items.length; i += chunkSize) {
     if (ctx.signal.aborted) return { backfillId: id, status: current.status, runsCreated: created, runsCanceled: 0 };
     const chunk = items.slice(i, i + chunkSize);
-    const makeRun = async (item: ChunkItem): Promise<void> => {
+    const runOptions = (item: ChunkItem) => {
       const partitionTags: Record<string, string> =
         item.keys.length === 1 && !ranged
           ? { [RUN_TAGS.PARTITION_NAME]: item.keys[0]! }
           : { [RUN_TAGS.ASSET_PARTITION_RANGE_START]: item.keys[0]!, [RUN_TAGS.ASSET_PARTITION_RANGE_END]: item.keys[item.keys.length - 1]! };
-      const run = await createRun(instance, loaded, {
+      return {
         jobName,
         tags: {
           ...partitionTags,
@@ -216,18 +222,30 @@ async function executeJobBackfillIteration(
         },
         runConfig: (backfill.runConfig as Record<string, unknown> | null) ?? {},
         assetSelection,
-      });
-      created++;
-      await options.crashAt?.('RUN_CREATED', { backfillId: id, partition: item.keys[0]! });
-      if (options.submit ?? true) {
-        try {
-          await instance.submitRun(run.runId);
-        } catch (error) {
-          log.error(`Run ${run.runId} of backfill ${id} created successfully but failed to launch: ${String(error)}`);
-        }
-      }
+      };
     };
-    await forEachConcurrently(chunk, options.concurrency ?? 8, makeRun);
+    if (batch) {
+      for (const item of chunk) await createRunForRequest(batch.creator, loaded, runOptions(item));
+      await batch.flush();
+      for (const item of chunk) {
+        created++;
+        await options.crashAt?.('RUN_CREATED', { backfillId: id, partition: item.keys[0]! });
+      }
+    } else {
+      const makeRun = async (item: ChunkItem): Promise<void> => {
+        const run = await createRun(instance, loaded, runOptions(item));
+        created++;
+        await options.crashAt?.('RUN_CREATED', { backfillId: id, partition: item.keys[0]! });
+        if (submit) {
+          try {
+            await instance.submitRun(run.runId);
+          } catch (error) {
+            log.error(`Run ${run.runId} of backfill ${id} created successfully but failed to launch: ${String(error)}`);
+          }
+        }
+      };
+      await forEachConcurrently(chunk, options.concurrency ?? 8, makeRun);
+    }
     await options.crashAt?.('CHUNK_SUBMITTED', { backfillId: id, partition: chunk[chunk.length - 1]!.keys.at(-1)! });
     // Re-read: a cancel stops the backfill between chunks.
     const fresh = await instance.getBackfill(id);

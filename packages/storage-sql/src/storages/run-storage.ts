@@ -22,7 +22,6 @@ import {
   RUN_TAGS,
   RunFailureReason,
   RunPartitionData,
-  tagsForStorage,
   BulkActionsFilter,
   type BulkActionStatus,
   type DagsterEvent,
@@ -51,6 +50,7 @@ import {
   tagProbeFilter,
   type RunsQueryOptions,
 } from './run-queries.js';
+import { addRunsBatch, newRunColumns, newRunTagRows } from './run-batch.js';
 import { deserializeBody, readRow, rowToRun, rowToRunRecord, runStatusOf, type RunRecordRow, type RunRow } from './run-rows.js';
 import { all, forUpdate, get, ident, inList, insertRows, joinSql, run, sql, toNumber, whereSql, type SqlFragment } from './run-sql.js';
 
@@ -147,27 +147,25 @@ export class SqlRunStorage implements RunStorage {
       if (dagsterRun.jobSnapshotId && !(await this.#snapshotExists(tx, dagsterRun.jobSnapshotId))) {
         throw new SnapshotNotFoundError(dagsterRun.jobSnapshotId, `Snapshot ${dagsterRun.jobSnapshotId} does not exist in run storage`);
       }
-      const columns: Record<string, unknown> = {
-        run_id: dagsterRun.runId,
-        pipeline_name: dagsterRun.jobName,
-        status: dagsterRun.status,
-        run_body: serializeValue(dagsterRun),
-        snapshot_id: dagsterRun.jobSnapshotId,
-        ...(await this.#tagColumns(tx, dagsterRun.tags)),
-        // Both set here rather than by the server default, which on Postgres is session-local time.
-        create_timestamp: now,
-        update_timestamp: now,
-      };
+      const columns = newRunColumns(dagsterRun, await this.#tagColumns(tx, dagsterRun.tags), now);
       try {
         await insertRows(tx, 'runs', Object.keys(columns).map(quoted), [Object.values(columns)]);
       } catch (error) {
         if (isUniqueViolation(error)) throw new RunAlreadyExistsError(dagsterRun.runId, { cause: error });
         throw error;
       }
-      const tags = Object.entries(tagsForStorage(dagsterRun));
-      await insertRows(tx, 'run_tags', ['run_id', '"key"', 'value'], tags.map(([key, value]) => [dagsterRun.runId, key, value]));
+      await insertRows(tx, 'run_tags', ['run_id', '"key"', 'value'], newRunTagRows(dagsterRun));
     });
     return dagsterRun;
+  }
+
+  /**
+   * Adds many runs in one transaction (beyond Dagster's `RunStorage`; backfills use it): the rows `addRun` writes,
+   * all or none. A run id already stored or given twice is a RunAlreadyExistsError, an unknown job snapshot a
+   * SnapshotNotFoundError.
+   */
+  async addRuns(dagsterRuns: readonly DagsterRun[]): Promise<DagsterRun[]> {
+    return addRunsBatch(this.#db, { tagColumns: (db, tags) => this.#tagColumns(db, tags), quote: quoted }, dagsterRuns, toSqlTimestamp(new Date()));
   }
 
   /** The `runs` columns denormalised from a run's tags: partition, partition set and (when the column exists) backfill id. */
