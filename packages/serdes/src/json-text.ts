@@ -27,6 +27,12 @@ export function pyFloatRepr(value: number): string {
   if (value === Infinity) return 'Infinity';
   if (value === -Infinity) return '-Infinity';
   if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  const magnitude = Math.abs(value);
+  // In this range JavaScript's shortest round-trip text is positional, as Python's is: only `.0` may be missing.
+  if (magnitude >= 1e-4 && magnitude < 1e16) {
+    const text = String(value);
+    return text.includes('.') ? text : `${text}.0`;
+  }
   const sign = value < 0 ? '-' : '';
   // toExponential() without an argument gives the shortest digits that round-trip, like Python's repr.
   const [mantissa, exponentText] = Math.abs(value).toExponential().split('e') as [string, string];

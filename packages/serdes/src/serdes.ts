@@ -6,6 +6,7 @@ import type {
   Registry} from './registry';
 import {
   type EnumDef,
+  type FieldSpec,
   type FieldType,
   type RecordClass,
   type RecordDef,
@@ -130,7 +131,11 @@ class Writer {
 
   private writeObject(value: object, path: (string | number)[]): string {
     if (Array.isArray(value)) return this.writeArray(value, undefined, path);
-    if (isPlainObject(value)) return this.writeDict(value, undefined, path);
+    const proto = Object.getPrototypeOf(value) as { constructor?: RecordClass } | null;
+    if (proto === Object.prototype || proto === null) return this.writeDict(value, undefined, path);
+    // A registered class itself (the common case) before the other kinds and the prototype-chain lookup.
+    const exact = proto.constructor ? this.registry.recordOfClass(proto.constructor) : undefined;
+    if (exact) return this.writeRecord(value, exact, path);
     if (value instanceof PyFloat) return pyFloatRepr(value.value);
     if (value instanceof Set) return this.writeSet(value, value instanceof FrozenSet, undefined, path);
     if (value instanceof Map) return this.writeMappingItems(value, path);
@@ -193,6 +198,7 @@ class Writer {
   private writeRecord(record: object, def: RecordDef, path: (string | number)[]): string {
     const meta = metaOf(record);
     const values = record as Record<string, unknown>;
+    if (!meta?.keys && !meta?.unknown) return this.writeRecordByPlan(values, def, meta, path);
     const stored: Record<string, unknown> = {};
     const types = new Map<string, FieldType | undefined>();
     if (meta?.keys) {
@@ -220,6 +226,30 @@ class Writer {
     return this.writeFields(meta?.readAs ?? def.storageName, stored, meta?.floats, path, types);
   }
 
+  /** A record built in code (no stored key list to follow): its fields in the order computed once per class. */
+  private writeRecordByPlan(values: Record<string, unknown>, def: RecordDef, meta: RecordMeta | undefined, path: (string | number)[]): string {
+    const floats = meta?.floats;
+    let out = '{';
+    for (const step of writePlanOf(def)) {
+      const prefix = out.length === 1 ? step.keyText : `, ${step.keyText}`;
+      if (step.field === undefined) {
+        out += prefix + (step.key === '__class__' ? pyJsonString(meta?.readAs ?? def.storageName) : this.write(def.oldFields[step.key], undefined, false, path));
+        continue;
+      }
+      const value = values[step.name];
+      const field = step.field;
+      if (((field.skipWhenNone || field.skipWhenEmpty) && (value === null || value === undefined)) || (field.skipWhenEmpty && isEmpty(value))) {
+        // A skipped field leaves the place to an old field of the same name.
+        if (step.key in def.oldFields) out += prefix + this.write(def.oldFields[step.key], undefined, false, path);
+        continue;
+      }
+      path.push(step.key);
+      out += prefix + this.write(value, field.type, floats?.has(step.key) ?? false, path);
+      path.pop();
+    }
+    return `${out}}`;
+  }
+
   private writeFields(
     className: string,
     fields: Readonly<Record<string, unknown>>,
@@ -242,6 +272,31 @@ class Writer {
     }
     return `${out}}`;
   }
+}
+
+/** One member of a record as written: a field, an old field Dagster still writes, or `__class__`. */
+interface WriteStep {
+  readonly key: string;
+  /** `"key": ` as written. */
+  readonly keyText: string;
+  readonly name: string;
+  readonly field: FieldSpec | undefined;
+}
+
+const writePlans = new WeakMap<RecordDef, readonly WriteStep[]>();
+
+/** A class's members in the order Python's `sort_keys` writes them (fields win over old fields of the same name). */
+function writePlanOf(def: RecordDef): readonly WriteStep[] {
+  let plan = writePlans.get(def);
+  if (plan) return plan;
+  const steps = new Map<string, WriteStep>();
+  const step = (key: string, name: string, field: FieldSpec | undefined): WriteStep => ({ key, keyText: `${pyJsonString(key)}: `, name, field });
+  for (const [name, key, field] of def.fieldList) steps.set(key, step(key, name, field));
+  for (const key of Object.keys(def.oldFields)) if (!steps.has(key)) steps.set(key, step(key, key, undefined));
+  steps.set('__class__', step('__class__', '__class__', undefined));
+  plan = [...steps.values()].sort((a, b) => compareCodePoints(a.key, b.key));
+  writePlans.set(def, plan);
+  return plan;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -63,7 +63,10 @@ export class EventLogContext {
 
   constructor(connections: EventLogConnections, options: SqlEventLogStorageOptions = {}) {
     this.connections = connections;
-    this.logger = options.logger ?? console;
+    // A logger object of this storage's own: rows.ts reports each bad row once per logger object, and two storages
+    // on one logger (console) must each report their own rows.
+    const logger = options.logger ?? console;
+    this.logger = { warn: (message) => logger.warn(message) };
     this.defaultPoolLimit = options.defaultPoolLimit;
     this.watchRetry = options.watchRetry;
   }

@@ -5,7 +5,7 @@ import { storageFailureReason } from '../../errors.js';
 import { storeAssetCheckEvent } from './checks.js';
 import { freeConcurrencySlots } from './concurrency.js';
 import type { EventLogContext } from './context.js';
-import { eventRow, INSERT_CHUNK, insertEventRows, placeholders } from './rows.js';
+import { eventRow, INSERT_CHUNK, insertEventRows, insertEventRowsWithoutIds, placeholders } from './rows.js';
 
 /*
  * The write paths: storing events (facts §6.2), deleting a run's events, wiping everything.
@@ -51,7 +51,7 @@ export async function storeEvents(ctx: EventLogContext, entries: readonly EventL
   // BEGIN IMMEDIATE … COMMIT, without those two statements. (Postgres keeps its transaction: a
   // BEGIN that finds its pooled connection lost is run again, a lost INSERT could not be.)
   if (connections.dialect === 'sqlite' && !withIndex && runIds.length === 1 && rows.length <= INSERT_CHUNK && !connections.afterStore && !connections.afterStoreBatch && !eventInsertSql && !connections.beforeStore) {
-    await insertEventRows(await connections.forRun(runIds[0]!), rows);
+    await insertEventRowsWithoutIds(await connections.forRun(runIds[0]!), rows);
     ctx.notifyWritten(runIds);
     return;
   }
@@ -65,6 +65,8 @@ export async function storeEvents(ctx: EventLogContext, entries: readonly EventL
   }
 
   const beforeStore = connections.beforeStore?.bind(connections);
+  // The run rows' storage ids are needed by the hooks, and by the index when it is the same database.
+  const needsRunIds = Boolean(eventInsertSql || connections.afterStore || connections.afterStoreBatch || (!sharded && withIndex));
   // Shards commit before the index: until the index has committed too, a marker says which runs to repair after a crash.
   const clearMark = sharded && withIndex ? connections.markIndexedWrite?.(runIds) : undefined;
   await ctx.write(runIds, withIndex, async (scope) => {
@@ -74,6 +76,10 @@ export async function storeEvents(ctx: EventLogContext, entries: readonly EventL
     for (const runId of runIds) {
       const positions = entries.flatMap((entry, i) => (entry.runId === runId ? [i] : []));
       const tx = scope.forRun(runId);
+      if (!needsRunIds) {
+        await insertEventRowsWithoutIds(tx, positions.map((i) => rows[i]!));
+        continue;
+      }
       const ids = await insertEventRows(tx, positions.map((i) => rows[i]!), eventInsertSql);
       positions.forEach((position, k) => (runStorageIds[position] = ids[k]!));
       if (eventInsertSql) continue;
