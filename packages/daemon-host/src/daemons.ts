@@ -8,6 +8,8 @@ import { schedulerDaemon } from './scheduler';
 import { sensorDaemon } from './sensors';
 import { backfillDaemon } from './backfills';
 import { automationSensors } from './sensors';
+import { retentionDaemon, retentionPolicyFromSettings } from './retention';
+import type { RetentionSettings } from '@inst/settings';
 
 /** Options of {@link defaultDaemonsFor}. */
 export interface DefaultDaemonsOptions {
@@ -79,10 +81,17 @@ export function registerBuiltinDaemon(daemonType: string, factory: (instance: In
   (BUILTINS as Record<string, (instance: Instance) => DaemonDefinition>)[daemonType] = factory;
 }
 
-/** The daemons for every type `instance.getRequiredDaemonTypes()` names, in that order, plus `extra`. */
+/**
+ * The daemons for every type `instance.getRequiredDaemonTypes()` names, in that order; then EVENT_LOG_RETENTION when
+ * the `retention` settings ask for run or event-log retention (beyond Dagster, so not a required type); then `extra`.
+ */
 export function defaultDaemonsFor(instance: Instance, options: DefaultDaemonsOptions = {}): DaemonDefinition[] {
-  const required = instance.getRequiredDaemonTypes().map((type) => options.overrides?.[type] ?? BUILTINS[type]?.(instance) ?? idleDaemon(type));
-  return [...required, ...(options.extra ?? [])];
+  const types = instance.getRequiredDaemonTypes();
+  const required = types.map((type) => options.overrides?.[type] ?? BUILTINS[type]?.(instance) ?? idleDaemon(type));
+  const extra = options.extra ?? [];
+  const retention = retentionPolicyFromSettings(instance.settings.getSettings('retention') as RetentionSettings);
+  const wantsRetention = retention && !types.includes('EVENT_LOG_RETENTION') && !extra.some((d) => d.daemonType === 'EVENT_LOG_RETENTION');
+  return [...required, ...(wantsRetention ? [options.overrides?.EVENT_LOG_RETENTION ?? retentionDaemon()] : []), ...extra];
 }
 
 registerDefaultDaemons((instance) => defaultDaemonsFor(instance));

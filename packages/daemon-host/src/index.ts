@@ -42,7 +42,7 @@ export {
   type DagsterRunReactionLike,
 } from './sensors';
 export { backfillDaemon, executeBackfillIteration, BACKFILL_CHECKPOINT_COUNT, MAX_RUNS_CANCELED_PER_ITERATION, type BackfillOptions, type BackfillCrashPoint, type BackfillIterationResult } from './backfills';
-export { retentionDaemon, purgeByRetention, ASSET_EVENT_TYPES, type RetentionPolicy, type RetentionReport } from './retention';
+export { retentionDaemon, purgeByRetention, retentionPolicyFromSettings, ASSET_EVENT_TYPES, type RetentionPolicy, type RetentionReport } from './retention';
 export { purgeInstigatorTicks, type InstigatorTickPurge } from './tick-retention';
 export { runQueueDaemon, runMonitoringDaemon, runRetriesDaemon } from './run-queue-daemons';
 export { SimulatedCrashError } from './crash';

@@ -7,6 +7,7 @@
  */
 import type { Instance } from '@inst/core';
 import { DagsterEventType, FINISHED_STATUSES, RunsFilter, type DagsterRunStatus } from '@inst/types';
+import type { RetentionSettings } from '@inst/settings';
 import type { DaemonContext, DaemonDefinition } from './host';
 import type { Logger } from './logger';
 
@@ -34,9 +35,9 @@ export interface RetentionPolicy {
   /** Delete event-log rows older than `purgeAfterDays`. */
   readonly eventLogs?: {
     readonly purgeAfterDays: number;
-    /** Only rows at or below this Python log level (10 DEBUG, 20 INFO, 30 WARNING, 40 ERROR); default any level. */
-    readonly maxLevel?: number;
-    /** Only rows of these event types (`dagster_event_type`; `null` in the list matches plain log messages); default any. */
+    /** Only rows of these Python log levels (10 DEBUG, 20 INFO, 30 WARNING, 40 ERROR, 50 CRITICAL); default any level. */
+    readonly levels?: readonly number[];
+    /** Only rows of these event types (`dagster_event_type`; `null` or `LOG_MESSAGE` match plain log messages); default any. */
     readonly eventTypes?: readonly (string | null)[];
     /** Also delete asset-bearing rows (default false: they are kept). */
     readonly includeAssetEvents?: boolean;
@@ -52,6 +53,32 @@ export interface RetentionReport {
 }
 
 const DAY = 86_400;
+/** The name plain log lines (no Dagster event) go by in policies and reports. */
+const LOG_MESSAGE = 'LOG_MESSAGE';
+const LEVELS: Readonly<Record<string, number>> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
+
+/**
+ * The policy of the instance's `retention` settings (`retention.event_logs`, `retention.runs` — beyond Dagster), or
+ * null when neither asks to purge anything.
+ */
+export function retentionPolicyFromSettings(retention: RetentionSettings | undefined): RetentionPolicy | null {
+  const events = retention?.event_logs;
+  const runs = retention?.runs;
+  const policy: RetentionPolicy = {
+    ...(events && events.purge_after_days > 0
+      ? {
+          eventLogs: {
+            purgeAfterDays: events.purge_after_days,
+            ...(events.levels ? { levels: events.levels.map((level) => (typeof level === 'number' ? level : LEVELS[level]!)) } : {}),
+            ...(events.event_types ? { eventTypes: events.event_types } : {}),
+            ...(events.include_asset_events ? { includeAssetEvents: true } : {}),
+          },
+        }
+      : {}),
+    ...(runs && runs.purge_after_days > 0 ? { runs: { purgeAfterDays: runs.purge_after_days } } : {}),
+  };
+  return policy.eventLogs || policy.runs ? policy : null;
+}
 
 /** The SQL access a SQL event-log storage of `@inst/storage-sql` exposes (checked at run time). */
 interface SqlExecutorLike {
@@ -100,13 +127,13 @@ async function purgeEventRows(
     params.push(...ASSET_EVENT_TYPES);
   }
   if (policy.eventTypes) {
-    const named = policy.eventTypes.filter((t): t is string => t !== null);
+    const named = policy.eventTypes.filter((t): t is string => t !== null && t !== LOG_MESSAGE);
     const parts: string[] = [];
     if (named.length > 0) {
       parts.push(`dagster_event_type IN (${named.map(() => '?').join(', ')})`);
       params.push(...named);
     }
-    if (policy.eventTypes.includes(null)) parts.push('dagster_event_type IS NULL');
+    if (policy.eventTypes.includes(null) || policy.eventTypes.includes(LOG_MESSAGE)) parts.push('dagster_event_type IS NULL');
     where.push(parts.length > 0 ? `(${parts.join(' OR ')})` : '1 = 0');
   }
   let deleted = 0;
@@ -119,12 +146,13 @@ async function purgeEventRows(
     );
     if (rows.length === 0) break;
     afterId = Number(rows[rows.length - 1]!.id);
-    const doomed = policy.maxLevel === undefined ? rows : rows.filter((row) => (levelOf(row.event) ?? 0) <= policy.maxLevel!);
+    const levels = policy.levels ? new Set(policy.levels) : null;
+    const doomed = levels === null ? rows : rows.filter((row) => levels.has(levelOf(row.event) ?? -1));
     if (doomed.length > 0) {
       await db.run(`DELETE FROM event_logs WHERE id IN (${doomed.map(() => '?').join(', ')})`, doomed.map((r) => Number(r.id)));
       deleted += doomed.length;
       for (const row of doomed) {
-        const type = row.dagster_event_type ?? 'LOG_MESSAGE';
+        const type = row.dagster_event_type ?? LOG_MESSAGE;
         byType[type] = (byType[type] ?? 0) + 1;
       }
     }
@@ -199,13 +227,18 @@ export async function purgeByRetention(
   return { runs: runsReport, eventLogs: eventsReport };
 }
 
-/** The EVENT_LOG_RETENTION daemon (PR #33863's type): purges by `policy` every `intervalSeconds` (default 3600). */
-export function retentionDaemon(policy: RetentionPolicy, options: { intervalSeconds?: number; onReport?: (report: RetentionReport) => void } = {}): DaemonDefinition {
+/**
+ * The EVENT_LOG_RETENTION daemon (PR #33863's type): purges by `policy` — default: the instance's `retention` settings,
+ * read at each iteration — every `intervalSeconds` (default 3600).
+ */
+export function retentionDaemon(policy?: RetentionPolicy | null, options: { intervalSeconds?: number; onReport?: (report: RetentionReport) => void } = {}): DaemonDefinition {
   return {
     daemonType: 'EVENT_LOG_RETENTION',
     intervalSeconds: options.intervalSeconds ?? 3600,
     async runIteration(ctx: DaemonContext) {
-      const report = await purgeByRetention(ctx.instance, policy, { now: ctx.now(), signal: ctx.signal, log: ctx.log });
+      const effective = policy ?? retentionPolicyFromSettings(ctx.instance.settings.getSettings('retention') as RetentionSettings);
+      if (!effective) return;
+      const report = await purgeByRetention(ctx.instance, effective, { now: ctx.now(), signal: ctx.signal, log: ctx.log });
       options.onReport?.(report);
     },
   };

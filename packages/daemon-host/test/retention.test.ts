@@ -11,7 +11,8 @@ import {
   TickStatus,
 } from '@inst/types';
 import { afterEach, describe, expect, it } from 'vitest';
-import { purgeByRetention } from '../src/retention';
+import { defaultDaemonsFor } from '../src/daemons';
+import { purgeByRetention, retentionDaemon, type RetentionReport } from '../src/retention';
 import { executeSensorIteration } from '../src/sensors';
 import { Clock, contextFor, fakeLocation, startSensorAt, tempInstance, workspaceOf } from './fixtures';
 
@@ -93,7 +94,7 @@ describe('run and event-log retention', () => {
     await instance.storeEvent(entry(run.runId, recent, 20, new DagsterEvent({ eventTypeValue: DagsterEventType.STEP_SUCCESS, jobName: 'j', stepKey: 'a' })));
 
     // Only DEBUG rows first.
-    let report = await purgeByRetention(instance, { eventLogs: { purgeAfterDays: 30, maxLevel: 10 } }, { now });
+    let report = await purgeByRetention(instance, { eventLogs: { purgeAfterDays: 30, levels: [10] } }, { now });
     expect(report.eventLogs).toMatchObject({ deleted: 1, supported: true, byType: { LOG_MESSAGE: 1 } });
     let left = (await instance.allLogs(run.runId)).map((e) => e.dagsterEvent?.eventTypeValue ?? e.userMessage);
     expect(left.sort()).toEqual(['ASSET_MATERIALIZATION', 'ENGINE_EVENT', 'STEP_SUCCESS', 'old error line'].sort());
@@ -150,5 +151,42 @@ describe('run and event-log retention', () => {
     const again = await purgeByRetention(inst, { runs: { purgeAfterDays: 30, includeRunsWithAssetEvents: true } }, { now });
     expect(again.runs?.deleted).toEqual([withAsset]);
     expect(await inst.hasRun(running)).toBe(true);
+  });
+
+  it('follows retention.event_logs and retention.runs of the settings: levels, event types, age; the daemon reports', async () => {
+    instance = await tempInstance({
+      retention: {
+        event_logs: { purge_after_days: 30, levels: ['DEBUG', 40], event_types: ['LOG_MESSAGE', 'ENGINE_EVENT'] },
+        runs: { purge_after_days: 1000 },
+      },
+    });
+    const daemon = defaultDaemonsFor(instance).find((d) => d.daemonType === 'EVENT_LOG_RETENTION');
+    expect(daemon).toBeDefined();
+    expect(instance.getRequiredDaemonTypes()).not.toContain('EVENT_LOG_RETENTION'); // Dagster's list is unchanged
+    const now = Date.parse('2024-06-30T00:00:00Z') / 1000;
+    const old = now - 40 * DAY;
+    const run = await instance.createRun({ jobName: 'j' });
+    const engine = (level: number) => new DagsterEvent({ eventTypeValue: DagsterEventType.ENGINE_EVENT, jobName: 'j', message: `engine ${level}` });
+    await instance.storeEvent(entry(run.runId, old, 10, null, 'old debug line'));
+    await instance.storeEvent(entry(run.runId, old, 40, null, 'old error line'));
+    await instance.storeEvent(entry(run.runId, old, 30, null, 'old warning line'));
+    await instance.storeEvent(entry(run.runId, old, 10, engine(10), 'old debug engine event'));
+    await instance.storeEvent(entry(run.runId, old, 20, engine(20), 'old info engine event'));
+    await instance.storeEvent(entry(run.runId, old, 10, new DagsterEvent({ eventTypeValue: DagsterEventType.STEP_SUCCESS, jobName: 'j', stepKey: 'a' }), 'old debug step success'));
+    await instance.storeEvent(entry(run.runId, now - DAY, 10, null, 'recent debug line'));
+
+    const reports: RetentionReport[] = [];
+    const ctx = contextFor(instance, null, new Clock(now));
+    await retentionDaemon(undefined, { onReport: (r) => reports.push(r) }).runIteration(ctx);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.eventLogs).toMatchObject({ deleted: 3, byType: { LOG_MESSAGE: 2, ENGINE_EVENT: 1 } });
+    expect(reports[0]!.runs).toMatchObject({ deleted: [] });
+    const left = (await instance.allLogs(run.runId)).map((e) => e.userMessage).sort();
+    expect(left).toEqual(['old debug step success', 'old info engine event', 'old warning line', 'recent debug line']);
+    expect(await instance.hasRun(run.runId)).toBe(true);
+  });
+
+  it('refuses a retention.event_logs level that is not a log level, naming the path', async () => {
+    await expect(tempInstance({ retention: { event_logs: { purge_after_days: 3, levels: ['VERBOSE'] } } })).rejects.toThrow(/retention\.event_logs\.levels/);
   });
 });

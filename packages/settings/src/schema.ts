@@ -218,6 +218,16 @@ export function instanceConfigSchema(env: Env, options: { extraKeys: boolean }) 
         schedule: tickRetention.optional(),
         sensor: tickRetention.optional(),
         auto_materialize: tickRetention.optional(),
+        // Beyond Dagster (issue #4100; PR #33863 proposes event_logs.purge_after_days): read by inst's daemon host.
+        event_logs: z
+          .strictObject({
+            purge_after_days: int,
+            levels: z.array(z.union([int, z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'])])).optional(),
+            event_types: z.array(str).optional(),
+            include_asset_events: bool.optional(),
+          })
+          .optional(),
+        runs: z.strictObject({ purge_after_days: int }).optional(),
       })
       .optional(),
     backfills: daemonThreads.optional(),

@@ -157,6 +157,14 @@ export interface RetentionSettings {
   schedule?: { purge_after_days: PurgeAfterDays };
   sensor?: { purge_after_days: PurgeAfterDays };
   auto_materialize?: { purge_after_days: PurgeAfterDays };
+  /**
+   * Beyond Dagster: event-log rows older than `purge_after_days` (`<= 0`: kept), optionally only of these log levels
+   * (names or Python numbers) and event types (`LOG_MESSAGE` for plain log lines); asset events are kept unless
+   * `include_asset_events`. Purged by the daemon host's EVENT_LOG_RETENTION daemon.
+   */
+  event_logs?: { purge_after_days: number; levels?: (number | 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL')[]; event_types?: string[]; include_asset_events?: boolean };
+  /** Beyond Dagster: finished runs last updated more than `purge_after_days` ago (`<= 0`: kept), except runs with asset events. */
+  runs?: { purge_after_days: number };
 }
 
 /** `backfills`, `sensors` and `schedules`: how the daemon spreads its work over threads. */
