@@ -1505,7 +1505,7 @@ async function openFromRef<T extends Instance>(cls: InstanceClass<T>, ref: Insta
   } catch (error) {
     throw asFileSystemError(error, ref.home);
   }
-  const tooNew = await schemaTooNew({ run_storage: storages.runStorage, event_log_storage: storages.eventLogStorage, schedule_storage: storages.scheduleStorage }).catch(async (error: unknown) => {
+  const tooNew = await schemaTooNew({ run_storage: storages.runStorage, event_log_storage: storages.eventLogStorage, schedule_storage: storages.scheduleStorage }, storages.newerThanHead).catch(async (error: unknown) => {
     await storages.dispose().catch(logCleanupFailure(logger));
     throw error;
   });

@@ -175,11 +175,16 @@ export function asFileSystemError(error: unknown, fallbackPath: string): unknown
  * The storages stamped with a schema revision newer than inst knows, each with its SchemaTooNewError (empty when
  * none is): the instance then refuses writes to those storages, reads proceed, and a warning says so once.
  */
-export async function schemaTooNew(storages: Readonly<Record<StorageName, StorageLifecycle | undefined>>): Promise<Map<StorageName, SchemaTooNewError>> {
+export async function schemaTooNew(
+  storages: Readonly<Record<StorageName, StorageLifecycle | undefined>>,
+  newerThanHead?: (storage: StorageName) => Promise<boolean>,
+): Promise<Map<StorageName, SchemaTooNewError>> {
   const tooNew = new Map<StorageName, SchemaTooNewError>();
   for (const [name, storage] of Object.entries(storages) as [StorageName, StorageLifecycle | undefined][]) {
     const version = await storage?.alembicVersion();
-    if (version?.current && revisionStanding(version.current) === 'unknown') {
+    // An unknown revision is a newer one only when nothing inst's schema has is missing; with tables or
+    // columns missing it is an older Dagster's (before inst's baseline), which upgrade() brings forward.
+    if (version?.current && revisionStanding(version.current) === 'unknown' && (await (newerThanHead?.(name) ?? true))) {
       const error = new SchemaTooNewError(name, version.current, version.head);
       warnOnce(error.message);
       tooNew.set(name, error);

@@ -2,7 +2,16 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError, NotSupportedError } from '@inst/errors';
 import type { StorageConfig } from '@inst/settings';
 import type { EventLogStorage, RunStorage, ScheduleStorage } from '@inst/storage';
-import type { EventLogLogger } from '@inst/storage-sql';
+import {
+  EVENT_LOG_METADATA,
+  getSchemaState,
+  RUN_STORAGE_METADATA,
+  SCHEDULE_STORAGE_METADATA,
+  type EventLogLogger,
+  type SchemaMetadata,
+  type SqlExecutor,
+} from '@inst/storage-sql';
+import type { StorageName } from './arguments';
 import { loadPostgresBackend, loadSqliteBackend } from './components';
 
 /** The storages of one instance and how to close what they share. */
@@ -10,7 +19,23 @@ export interface OpenedStorages {
   readonly runStorage: RunStorage;
   readonly eventLogStorage: EventLogStorage;
   readonly scheduleStorage: ScheduleStorage | undefined;
+  /**
+   * Whether a storage's database is newer than inst: stamped with a revision inst does not know while nothing of
+   * inst's schema is missing (an unknown revision with tables missing is an older Dagster's). Read-only probe.
+   */
+  readonly newerThanHead?: (storage: StorageName) => Promise<boolean>;
   dispose(): Promise<void>;
+}
+
+const METADATA_OF: Record<StorageName, SchemaMetadata> = {
+  run_storage: RUN_STORAGE_METADATA,
+  event_log_storage: EVENT_LOG_METADATA,
+  schedule_storage: SCHEDULE_STORAGE_METADATA,
+};
+
+/** {@link OpenedStorages.newerThanHead} over the database each storage lives in. */
+function newerThanHeadOf(databaseOf: (storage: StorageName) => SqlExecutor): (storage: StorageName) => Promise<boolean> {
+  return async (storage) => (await getSchemaState(databaseOf(storage), METADATA_OF[storage])).newerThanHead;
 }
 
 export type StorageTarget = ({ kind: 'memory' } | { kind: 'config'; home: string; storage: StorageConfig }) & {
@@ -48,10 +73,11 @@ export async function openStorages(target: StorageTarget): Promise<OpenedStorage
     case 'postgres': {
       // Loaded on demand: SQLite users never load pg (a missing driver is a DriverNotInstalledError).
       const { openPostgresStorages } = await loadPostgresBackend();
-      const postgres = await openPostgresStorages(
+      const opened = await openPostgresStorages(
         { url: storage.url },
         { ...(storage.poolSize === undefined ? {} : { poolSize: storage.poolSize }), shouldAutocreateTables: storage.shouldAutocreateTables, ...pool },
       );
+      const postgres: OpenedStorages = { ...opened, newerThanHead: newerThanHeadOf(() => opened.driver) };
       return storage.sqliteStorages ? withSqliteStorages(postgres, home, storage.sqliteStorages, pool) : postgres;
     }
     case 'mysql':
@@ -83,6 +109,10 @@ async function withSqliteStorages(
     runStorage: sqlite.runStorage ? local.runStorage : postgres.runStorage,
     eventLogStorage: sqlite.eventLogStorage ? local.eventLogStorage : postgres.eventLogStorage,
     scheduleStorage: sqlite.scheduleStorage ? local.scheduleStorage : postgres.scheduleStorage,
+    newerThanHead: (name) => {
+      const inSqlite = { run_storage: sqlite.runStorage, event_log_storage: sqlite.eventLogStorage, schedule_storage: sqlite.scheduleStorage }[name];
+      return (inSqlite ? local : postgres).newerThanHead?.(name) ?? Promise.resolve(false);
+    },
     dispose: async () => {
       await local.dispose();
       await postgres.dispose();
@@ -99,7 +129,9 @@ type SqliteOpenOptions = { defaultPoolLimit?: () => number | null | undefined; l
 
 /** The SQLite backend is loaded on first use, so a Postgres-only install never loads better-sqlite3. */
 async function openSqliteStorages(path: string, options: SqliteOpenOptions): Promise<OpenedStorages> {
-  return (await loadSqliteBackend()).openSqliteStorages(path, options);
+  const opened = await (await loadSqliteBackend()).openSqliteStorages(path, options);
+  const { layout } = opened;
+  return { ...opened, newerThanHead: newerThanHeadOf((name) => (name === 'run_storage' ? layout.runs : name === 'event_log_storage' ? layout.index : layout.schedules)) };
 }
 
 const SQLITE_CLASSES: Record<string, string> = {

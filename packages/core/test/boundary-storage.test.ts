@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CorruptRowError, InstError, SchemaTooNewError } from '@inst/errors';
+import { createPgDriver } from '@inst/storage-postgres';
 import { createScratchDatabase, pgAvailable, type ScratchDatabase } from '@inst/storage-postgres/testing';
 import { AssetKey, AssetMaterialization, InstigatorType, TickData, TickStatus } from '@inst/types';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Instance, type Logger } from '../src/index';
 
@@ -87,19 +87,13 @@ const postgres: Backend = {
     const url = scratch!.url;
     writeFileSync(join(home, 'dagster.yaml'), `storage:\n  postgres:\n    postgres_url: "${url}"\n`);
     const instance = await Instance.fromConfig(home, undefined, { logger });
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    const raw: RawDatabase = {
-      async all<T>(_file: string, sql: string, params: readonly unknown[] = []) {
-        let n = 0;
-        return (await client.query(sql.replace(/\?/g, () => `$${++n}`), params as unknown[])).rows as T[];
-      },
-    };
+    const driver = createPgDriver({ url }, { poolSize: 1 });
+    const raw: RawDatabase = { all: (_file, sql, params = []) => driver.all(sql, params) };
     return {
       instance,
       raw,
       close: async () => {
-        await client.end();
+        await driver.close();
         await instance.dispose();
       },
     };
@@ -255,6 +249,33 @@ describe('a storage stamped with a newer schema revision refuses writes to itsel
   });
 });
 
+describe('an unknown revision with part of the schema missing is an older Dagster, not a newer one', () => {
+  it('runs.db at an unknown revision without backfill_tags: writes work, upgrade() adds the table and stamps the head', async () => {
+    const home = newHome();
+    await (await Instance.fromConfig(home)).dispose();
+    const db = new Database(join(home, 'history', 'runs.db'));
+    db.exec('DROP TABLE backfill_tags');
+    db.prepare('UPDATE alembic_version SET version_num = ?').run('0123456789ab');
+    db.close();
+    const logger = collectingLogger();
+    const instance = await Instance.fromConfig(home, undefined, { logger });
+    try {
+      expect(logger.warnings.filter((w) => /schema is newer/.test(w))).toEqual([]);
+      await instance.createRun({ jobName: 'boundary_older' });
+      await instance.upgrade();
+      expect((await instance.runStorage.alembicVersion())?.current).toBe((await instance.runStorage.alembicVersion())?.head);
+      const after = new Database(join(home, 'history', 'runs.db'), { readonly: true });
+      try {
+        expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'backfill_tags'").get()).toEqual({ name: 'backfill_tags' });
+      } finally {
+        after.close();
+      }
+    } finally {
+      await instance.dispose();
+    }
+  });
+});
+
 describe.runIf(PG)('the partial per-storage (Helm) form', () => {
   it('Postgres run and event log storage with no schedule_storage: schedules go to SQLite under the home, as in Dagster', async () => {
     const db = await createScratchDatabase('inst_boundary_partial');
@@ -267,14 +288,13 @@ describe.runIf(PG)('the partial per-storage (Helm) form', () => {
         const run = await instance.createRun({ jobName: 'boundary_partial' });
         await instance.addDynamicPartitions('boundary_partial', ['a']);
         await PER_STORAGE.schedule_storage.write(instance);
-        const client = new pg.Client({ connectionString: db.url });
-        await client.connect();
+        const driver = createPgDriver({ url: db.url }, { poolSize: 1 });
         try {
-          expect((await client.query('SELECT run_id FROM runs')).rows).toEqual([{ run_id: run.runId }]);
-          expect((await client.query('SELECT partition FROM dynamic_partitions')).rows).toEqual([{ partition: 'a' }]);
-          expect((await client.query('SELECT count(*)::int AS n FROM job_ticks')).rows).toEqual([{ n: 0 }]);
+          expect(await driver.all('SELECT run_id FROM runs')).toEqual([{ run_id: run.runId }]);
+          expect(await driver.all('SELECT partition FROM dynamic_partitions')).toEqual([{ partition: 'a' }]);
+          expect(await driver.all('SELECT count(*)::int AS n FROM job_ticks')).toEqual([{ n: 0 }]);
         } finally {
-          await client.end();
+          await driver.close();
         }
         const schedules = new Database(join(home, 'schedules', 'schedules.db'), { readonly: true });
         try {
