@@ -1,6 +1,6 @@
 import { existsSync, realpathSync, rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { SqlEventLogStorage, type EventLogConnections, type RunChangeProbe, type SqlEventLogStorageOptions } from '@inst/storage-sql';
+import { SqlEventLogStorage, type EventLogConnections, type RunChangeProbe, type SqlEventLogStorageOptions, type WipeLog, type WipeRecord } from '@inst/storage-sql';
 import type { SqlExecutor } from '@inst/storage-sql';
 import { openSqliteLayout, type SqliteLayout, type SqliteLayoutOptions } from './layout.js';
 
@@ -67,6 +67,7 @@ export function sqliteEventLogConnections(layout: SqliteLayout, options: SqliteE
         },
       };
     },
+    wipeLog: kvsWipeLog(layout),
     allRunsChangeProbe(): RunChangeProbe {
       if (layout.inMemory) return { changed: () => Promise.resolve(false) };
       // The all-runs log is index.db's event_logs (the copies of asset and run-status events).
@@ -81,6 +82,25 @@ export function sqliteEventLogConnections(layout: SqliteLayout, options: SqliteE
       };
     },
     close: () => (options.closeLayout ? layout.close() : Promise.resolve()),
+  };
+}
+
+/** Key prefix of the wipe log's rows in `runs.db`'s `kvs` (Dagster keeps its own keys there and ignores others). */
+export const WIPE_LOG_KEY_PREFIX = 'inst/asset_wipe/';
+
+/**
+ * The wipe log of a layout (see `EventLogConnections.wipeLog`): one `kvs` row of `runs.db` per
+ * wipe — outside index.db, so that a rebuild of a lost index still knows what was wiped.
+ */
+function kvsWipeLog(layout: SqliteLayout): WipeLog {
+  return {
+    async record(wipe) {
+      await layout.runs.run('INSERT INTO kvs (key, value) VALUES (?, ?)', [`${WIPE_LOG_KEY_PREFIX}${wipe.timestamp}/${randomUUID()}`, JSON.stringify(wipe)]);
+    },
+    async read() {
+      const rows = await layout.runs.all<{ value: string }>("SELECT value FROM kvs WHERE key >= ? AND key < ? ORDER BY key", [WIPE_LOG_KEY_PREFIX, `${WIPE_LOG_KEY_PREFIX}\uffff`]);
+      return rows.map((row) => JSON.parse(row.value) as WipeRecord);
+    },
   };
 }
 

@@ -153,6 +153,8 @@ export async function wipeAsset(ctx: EventLogContext, assetKey: AssetKey): Promi
   if (schema.assetKeyIndexColumns) values.push(['wipe_timestamp', toSqlTimestamp(wipeTimestamp)]);
   if (schema.cachedStatusColumn) values.push(['cached_status_data', null]);
   const key = assetKey.toString();
+  // Recorded first, outside the index: a rebuild of the index from the shards honours it.
+  if (ctx.isRunSharded) await ctx.connections.wipeLog?.record({ assetKey: key, partitions: null, timestamp: toSqlTimestamp(wipeTimestamp) });
   await ctx.index.transaction(async (tx) => {
     await tx.run(`UPDATE asset_keys SET ${values.map(([c]) => `${c} = ?`).join(', ')} WHERE asset_key = ?`, [...values.map(([, v]) => v), key]);
     if (ctx.isRunSharded) await tx.run('DELETE FROM event_logs WHERE asset_key = ?', [key]);
@@ -245,6 +247,8 @@ export async function wipeAssetPartitions(ctx: EventLogContext, assetKey: AssetK
   const schema = await ctx.schema();
   const key = assetKey.toString();
   const types = WIPED_PARTITION_EVENT_TYPES;
+  // Recorded first, outside the index: a rebuild of the index from the shards honours it.
+  if (ctx.isRunSharded) await ctx.connections.wipeLog?.record({ assetKey: key, partitions, timestamp: toSqlTimestamp(Date.now() / 1000) });
   await ctx.index.transaction(async (tx) => {
     // Postgres: hold the asset row, so that a materialization stored meanwhile updates it after this one.
     const row = await tx.get<{ id: number | bigint; last_materialization: string | null; asset_details: string | null }>(

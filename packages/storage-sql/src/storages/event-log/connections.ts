@@ -83,8 +83,30 @@ export interface EventLogConnections {
    * (see `watchAllRuns`). Absent: ids commit in id order and a hole is final.
    */
   readonly inFlightSql?: string;
+  /**
+   * Run-sharded: a record of asset and partition wipes kept outside the index (SQLite: `kvs` rows
+   * of `runs.db`), so that rebuilding the index from the shards (`rebuildIndex`, a lost index.db)
+   * does not bring wiped events back. Written before the index's wipe; read by the rebuilds.
+   */
+  readonly wipeLog?: WipeLog;
   /** Releases what the connections own. */
   close(): Promise<void>;
+}
+
+/** One wipe in a {@link WipeLog}: every event of the asset (or of these partitions) stored at or before `timestamp` is gone. */
+export interface WipeRecord {
+  /** The asset key as stored (`AssetKey.toString()`). */
+  readonly assetKey: string;
+  /** The wiped partitions; null for the whole asset. */
+  readonly partitions: readonly string[] | null;
+  /** Naive-UTC column text (as `event_logs.timestamp`), so that it compares with event timestamps as text. */
+  readonly timestamp: string;
+}
+
+/** See {@link EventLogConnections.wipeLog}. */
+export interface WipeLog {
+  record(wipe: WipeRecord): Promise<void>;
+  read(): Promise<WipeRecord[]>;
 }
 
 /** See {@link EventLogConnections.changeProbe}. */

@@ -2,6 +2,7 @@ import { ASSET_CHECK_EVENTS, ASSET_EVENTS, EVENT_TYPE_TO_PIPELINE_RUN_STATUS, ty
 import type { SqlExecutor } from '../../driver.js';
 import { storeAssetEvents, storeAssetEventTags } from './assets.js';
 import { storeAssetCheckEvent } from './checks.js';
+import type { WipeRecord } from './connections.js';
 import type { EventLogContext, IndexSchema } from './context.js';
 import { insertEventRows, parseEntry, placeholders, type EventRow } from './rows.js';
 
@@ -39,6 +40,27 @@ function isMirrored(row: ShardRow): boolean {
   if (!row.dagster_event_type) return false;
   if (EVENT_TYPE_TO_PIPELINE_RUN_STATUS.has(row.dagster_event_type as never)) return true;
   return ASSET_EVENTS.has(row.dagster_event_type as never) && row.asset_key !== null;
+}
+
+/**
+ * Whether a shard row's event was wiped (by the wipe log, see `EventLogConnections.wipeLog`): an
+ * asset event of a wiped asset, or of a wiped partition, stored at or before the wipe.
+ */
+function wipedBy(wipes: readonly WipeRecord[]): (row: ShardRow) => boolean {
+  if (wipes.length === 0) return () => false;
+  const byKey = new Map<string, WipeRecord[]>();
+  for (const wipe of wipes) {
+    const list = byKey.get(wipe.assetKey);
+    if (list) list.push(wipe);
+    else byKey.set(wipe.assetKey, [wipe]);
+  }
+  return (row) => {
+    if (row.asset_key === null || row.timestamp === null || !ASSET_EVENTS.has(row.dagster_event_type as never)) return false;
+    const partition = row.partition;
+    return (byKey.get(row.asset_key) ?? []).some(
+      (wipe) => row.timestamp! <= wipe.timestamp && (wipe.partitions === null || (partition !== null && wipe.partitions.includes(partition))),
+    );
+  };
 }
 
 async function shardRows(shard: SqlExecutor, runId: string, types: readonly string[]): Promise<ShardRow[]> {
@@ -118,9 +140,11 @@ export async function repairRunIndex(ctx: EventLogContext, runId: string): Promi
       await index.run(`DELETE FROM event_logs WHERE id IN (${placeholders(chunk.length)})`, chunk);
       if (schema.assetEventTags) await index.run(`DELETE FROM asset_event_tags WHERE event_id IN (${placeholders(chunk.length)})`, chunk);
     }
-    // An asset wiped since (its index copies deleted on purpose) must not come back.
+    // An asset or partition wiped since (its index copies deleted on purpose) must not come back.
+    const isWiped = wipedBy((await ctx.connections.wipeLog?.read()) ?? []);
     const kept: ShardRow[] = [];
     for (const row of missing) {
+      if (isWiped(row)) continue;
       if (row.asset_key !== null && schema.assetKeyIndexColumns) {
         const wiped = await index.get<{ wipe_timestamp: string | null }>('SELECT wipe_timestamp FROM asset_keys WHERE asset_key = ?', [row.asset_key]);
         if (wiped?.wipe_timestamp && row.timestamp !== null && row.timestamp <= wiped.wipe_timestamp) continue;
@@ -143,8 +167,9 @@ export interface IndexRebuild {
 /**
  * Rebuilds the index's event copies, `asset_keys`, indexed asset tags and asset check executions
  * from every run's shard, in event-timestamp order across runs (the order they were first written
- * in). What only the index ever held — asset wipes, dynamic partitions, concurrency limits — is
- * kept if the index still has it, and cannot be recovered if the index was lost.
+ * in). Asset and partition wipes recorded in the connections' wipe log stay wiped (their events are
+ * not copied back), even when index.db was lost. What only the index ever held — dynamic
+ * partitions, concurrency limits — is kept if the index still has it, and lost with it.
  */
 export async function rebuildIndex(ctx: EventLogContext, onRun?: (runId: string) => void): Promise<IndexRebuild> {
   if (!ctx.isRunSharded) return { runs: 0, events: 0 };
@@ -157,7 +182,10 @@ export async function rebuildIndex(ctx: EventLogContext, onRun?: (runId: string)
     all.push(...(await shardRows(shard, runId, REBUILD_TYPES)));
   }
   // Timestamps are naive-UTC text of one fixed format, so they sort as strings; ties keep shard order.
-  const order = all.map((row, i) => ({ row, i }));
+  // Wipes recorded outside the index stay wiped, also when the index itself was lost.
+  const wipes = (await ctx.connections.wipeLog?.read()) ?? [];
+  const wiped = wipedBy(wipes);
+  const order = all.filter((row) => !wiped(row)).map((row, i) => ({ row, i }));
   order.sort((a, b) => (a.row.timestamp ?? '').localeCompare(b.row.timestamp ?? '') || a.i - b.i);
   const schema = await ctx.schema();
   const events = await ctx.index.transaction(async (index) => {
@@ -168,7 +196,16 @@ export async function rebuildIndex(ctx: EventLogContext, onRun?: (runId: string)
     );
     if (schema.assetEventTags) await index.run('DELETE FROM asset_event_tags');
     if (schema.assetCheckExecutions) await index.run('DELETE FROM asset_check_executions');
-    return copyIntoIndex(schema, index, order.map((o) => o.row), true);
+    const copied = await copyIntoIndex(schema, index, order.map((o) => o.row), true);
+    // A lost index also lost the assets' wipe times: put back the latest whole-asset wipe of each.
+    if (schema.assetKeyIndexColumns) {
+      const latest = new Map<string, string>();
+      for (const wipe of wipes) if (wipe.partitions === null && wipe.timestamp > (latest.get(wipe.assetKey) ?? '')) latest.set(wipe.assetKey, wipe.timestamp);
+      for (const [assetKey, timestamp] of latest) {
+        await index.run('UPDATE asset_keys SET wipe_timestamp = ? WHERE asset_key = ? AND (wipe_timestamp IS NULL OR wipe_timestamp < ?)', [timestamp, assetKey, timestamp]);
+      }
+    }
+    return copied;
   });
   return { runs: runIds.length, events };
 }
