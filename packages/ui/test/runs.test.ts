@@ -162,6 +162,26 @@ describe('runs pages', () => {
     await page.close();
   });
 
+  it('opens a run on its newest events and loads older ones on request', async () => {
+    const run = await fixture.instance.createRun({ jobName: 'chatty', status: DagsterRunStatus.STARTED });
+    for (let i = 0; i < 25; i++) await fixture.instance.reportEngineEvent(`line ${i}`, run);
+    const { page } = await openPage(browser, `${fixture.ui.url}/runs/${run.runId}?tail=10`);
+    const messages = () => page.locator('[data-testid=event-row] .message').allInnerTexts();
+    await until('the newest 10 events', async () => (await messages()).length === 10);
+    expect((await messages())[0]).toBe('line 15');
+    await page.click('[data-testid=load-older]');
+    await until('10 more', async () => (await messages()).length === 20);
+    expect((await messages())[0]).toBe('line 5');
+    await page.click('[data-testid=load-older]');
+    await until('all 25', async () => (await messages()).length === 25);
+    expect(await messages()).toEqual(Array.from({ length: 25 }, (_, i) => `line ${i}`));
+    expect(await page.locator('[data-testid=load-older]').count()).toBe(0);
+    // New events still stream in after the window.
+    await fixture.instance.reportEngineEvent('line 25', run);
+    await until('the live event', async () => (await messages()).at(-1) === 'line 25');
+    await page.close();
+  });
+
   it('answers an unknown run with 404: the JSON API and the page', async () => {
     for (const path of ['', '/events', '/stream', '/compute-logs/x']) {
       const response = await fetch(`${fixture.ui.url}/api/runs/no-such-run${path}`);

@@ -35,20 +35,20 @@ export function useJson<T>(path: string | null): Resource<T> {
   return { data, error, errorCode, reload: useCallback(() => setVersion((v) => v + 1), []) };
 }
 
-/** Subscribes to a server-sent event stream while mounted; `onMessage` gets each `event`-named message's data. */
-export function useEventSource(path: string | null, event: string, onMessage: (data: string) => void): boolean {
-  const handler = useRef(onMessage);
-  handler.current = onMessage;
+/** Subscribes to a server-sent event stream while mounted; `handlers[name]` gets the data of each message of that name. */
+export function useEventSource(path: string | null, handlers: Record<string, (data: string) => void>): boolean {
+  const current = useRef(handlers);
+  current.current = handlers;
+  const names = Object.keys(handlers).sort().join(',');
   const [open, setOpen] = useState(false);
   useEffect(() => {
     if (!path) return;
     const source = new EventSource(path);
-    const listener = (e: MessageEvent<string>) => handler.current(e.data);
-    source.addEventListener(event, listener as EventListener);
+    for (const name of names.split(',')) source.addEventListener(name, ((e: MessageEvent<string>) => current.current[name]?.(e.data)) as EventListener);
     source.onopen = () => setOpen(true);
     source.onerror = () => setOpen(false);
     return () => source.close();
-  }, [path, event]);
+  }, [path, names]);
   return open;
 }
 

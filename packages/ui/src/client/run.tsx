@@ -2,9 +2,9 @@
  * A run: header (status, timing, tags), actions (cancel, re-execute all / from failure), the step Gantt, the
  * event log streamed live over SSE (filter by level, type, step), and the captured stdout/stderr of each step.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
-import { Link, useLocation } from 'wouter-preact';
-import { ApiError, postJson, type EventJson, type RunJson } from './api';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { Link, useLocation, useSearchParams } from 'wouter-preact';
+import { ApiError, getJson, postJson, query, type EventJson, type RunJson } from './api';
 import { Gantt } from './gantt';
 import { duration, statusClass, time } from './format';
 import { useEventSource, useJson, useThrottled } from './hooks';
@@ -14,6 +14,8 @@ const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
 const LEVEL_RANK: Record<string, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
 /** Rows rendered at most (the newest of those that match); the stream keeps all. */
 const MAX_ROWS = 2000;
+/** The newest events a run page opens on (older ones load on request). */
+const TAIL = 1000;
 const FINISHED = new Set(['SUCCESS', 'FAILURE', 'CANCELED']);
 
 function Actions({ run, reload }: { run: RunJson; reload: () => void }) {
@@ -98,15 +100,58 @@ function ComputeLogs({ runId, events }: { runId: string; events: readonly EventJ
   );
 }
 
+/** `older` (oldest first) and `newer` events merged in storage order, each once. */
+function merged(events: readonly EventJson[], older: readonly EventJson[], newer: readonly EventJson[]): EventJson[] {
+  const first = events[0]?.storageId ?? Infinity;
+  const last = events.at(-1)?.storageId ?? -Infinity;
+  return [...older.filter((e) => e.storageId < first), ...events, ...newer.filter((e) => e.storageId > last)];
+}
+
+const STEP_EVENT_TYPES = ['STEP_START', 'STEP_RESTARTED', 'STEP_SUCCESS', 'STEP_FAILURE', 'STEP_UP_FOR_RETRY', 'STEP_SKIPPED'];
+
 export function RunPage({ runId }: { runId: string }) {
   const run = useJson<{ run: RunJson }>(`/api/runs/${runId}`);
   const [events, setEvents] = useState<EventJson[]>([]);
+  // The storage id of the oldest event loaded, while older ones are not (a big run opens on its newest TAIL).
+  const [olderBefore, setOlderBefore] = useState<number | null>(null);
+  const windowSeen = useRef(false);
   const reloadRun = useThrottled(run.reload, 250);
-  const live = useEventSource(`/api/runs/${runId}/stream`, 'event', (data) => {
-    const event = JSON.parse(data) as EventJson;
-    setEvents((prev) => (prev.length && prev[prev.length - 1]!.storageId >= event.storageId ? prev : [...prev, event]));
-    if (event.eventType?.startsWith('RUN_') || event.eventType?.startsWith('PIPELINE_')) reloadRun();
+  // Events arrive one message each; they are rendered in batches, so a run with many events stays responsive.
+  const pending = useRef<EventJson[]>([]);
+  const flush = useThrottled(() => {
+    const batch = pending.current;
+    pending.current = [];
+    setEvents((prev) => merged(prev, [], batch));
+  }, 50);
+  // ?tail= in the page's URL opens on fewer (or more) events.
+  const [params] = useSearchParams();
+  const tail = params.get('tail') ?? String(TAIL);
+  // "Load older" reads pages of the tail's size, at most 1000 events.
+  const olderPage = Math.max(1, Math.min(1000, Number(tail) || 1000));
+  const live = useEventSource(`/api/runs/${runId}/stream${query({ tail })}`, {
+    window: (data) => {
+      // Only the first connection's window counts (a reconnect resumes after the last event seen).
+      if (windowSeen.current) return;
+      windowSeen.current = true;
+      setOlderBefore((JSON.parse(data) as { olderBefore: number | null }).olderBefore);
+    },
+    event: (data) => {
+      const event = JSON.parse(data) as EventJson;
+      pending.current.push(event);
+      flush();
+      if (event.eventType?.startsWith('RUN_') || event.eventType?.startsWith('PIPELINE_')) reloadRun();
+    },
   });
+  const loadOlder = async () => {
+    if (olderBefore === null) return;
+    const page = await getJson<{ events: EventJson[]; hasMore: boolean }>(`/api/runs/${runId}/events${query({ before: String(olderBefore), limit: String(olderPage) })}`);
+    const older = [...page.events].reverse();
+    setEvents((prev) => merged(prev, older, []));
+    setOlderBefore(page.hasMore && older.length ? older[0]!.storageId : null);
+  };
+  // With older events left out, the Gantt still needs every step event: read those alone.
+  const stepEvents = useJson<{ events: EventJson[] }>(olderBefore === null ? null : `/api/runs/${runId}/events${query({ type: STEP_EVENT_TYPES, limit: '10000' })}`);
+  const timelineEvents = useMemo(() => (olderBefore === null || !stepEvents.data ? events : merged(events, stepEvents.data.events, [])), [events, olderBefore, stepEvents.data]);
   const [level, setLevel] = useState('DEBUG');
   const [type, setType] = useState('');
   const [step, setStep] = useState('');
@@ -164,13 +209,21 @@ export function RunPage({ runId }: { runId: string }) {
       </dl>
       <Actions run={r} reload={run.reload} />
       <h2>Steps</h2>
-      <Gantt events={events} runEnded={r.endTime} now={now} />
+      <Gantt events={timelineEvents} runEnded={r.endTime} now={now} />
       <h2>
         Events <span class={live ? 'live on' : 'live'}>{live ? 'live' : 'connecting'}</span>{' '}
         <span class="count" data-testid="event-count">
           {shown.length} of {events.length}
         </span>
       </h2>
+      {olderBefore !== null && (
+        <p class="older">
+          Showing the newest events only.{' '}
+          <button data-testid="load-older" onClick={() => void loadOlder()}>
+            Load {olderPage} older
+          </button>
+        </p>
+      )}
       <div class="filters">
         <label>
           Level{' '}

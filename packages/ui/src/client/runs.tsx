@@ -31,7 +31,7 @@ export function RunsPage() {
   const path = `/api/runs${query({ status: statuses, job, tag: tags, cursor, limit })}`;
   const runs = useJson<{ runs: RunJson[]; cursor: string | null }>(path);
   const refresh = useThrottled(runs.reload, 300);
-  const live = useEventSource('/api/runs-stream', 'runs', refresh);
+  const live = useEventSource('/api/runs-stream', { runs: refresh });
   const [tagDraft, setTagDraft] = useState('');
 
   const update = (change: (p: URLSearchParams) => void) => {

@@ -1,7 +1,7 @@
 /* The runs API: list with filters and cursor paging, one run, its events (paged and streamed), its compute logs. */
 import type { Instance } from '@inst/core';
 import { RunNotFoundError } from '@inst/errors';
-import { DagsterRunStatus, RunsFilter, type RunRecord } from '@inst/types';
+import { DagsterEventType, DagsterRunStatus, EventLogCursor, RunsFilter, type RunRecord } from '@inst/types';
 import type { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { cancelRun, reexecuteRun } from './actions';
@@ -9,6 +9,20 @@ import { eventJson, runJson } from './json';
 import { badRequest, limitOf } from './http';
 
 const STATUSES = new Set<string>(Object.values(DagsterRunStatus));
+const EVENT_TYPES = new Set<string>(Object.values(DagsterEventType));
+
+/** A storage id given in the URL; 400 unless a non-negative integer. */
+function numberOf(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw badRequest(`a cursor is a storage id, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** The event log cursor string for a storage id given in the URL. */
+function storageIdCursor(raw: string): string {
+  return EventLogCursor.fromStorageId(numberOf(raw)!).toString();
+}
 
 /** `?status=A,B&job=x&tag=k=v&tag=k2=v2` as a RunsFilter. */
 export function runsFilterOf(query: { status?: string[]; job?: string[]; tag?: string[] }): RunsFilter {
@@ -66,24 +80,50 @@ export function mountRuns(app: Hono, instance: Instance): void {
     return c.json({ run: runJson(record.dagsterRun, record) });
   });
 
-  // A page of the run's events, oldest first, after the cursor (a storage id).
+  // A page of the run's events after the cursor (the `cursor` a page returns), oldest first; or, with ?before=, the page just
+  // before that storage id (newest first, for "load older"); ?type= (repeatable) keeps those event types.
   app.get('/api/runs/:runId/events', async (c) => {
+    const runId = c.req.param('runId');
     const limit = limitOf(c.req.query('limit'), 1000, 10_000);
-    await requireRunRecord(instance, c.req.param('runId'));
-    const page = await instance.getRecordsForRun(c.req.param('runId'), c.req.query('cursor') || undefined, undefined, limit);
+    await requireRunRecord(instance, runId);
+    const types = (c.req.queries('type') ?? []).flatMap((t) => t.split(',')).filter(Boolean);
+    for (const t of types) if (!EVENT_TYPES.has(t)) throw badRequest(`unknown event type ${JSON.stringify(t)}`);
+    const ofType = types.length ? (types as DagsterEventType[]) : undefined;
+    const before = c.req.query('before');
+    const page = before
+      ? await instance.getRecordsForRun(runId, storageIdCursor(before), ofType, limit, false)
+      : await instance.getRecordsForRun(runId, c.req.query('cursor') || undefined, ofType, limit);
     return c.json({ events: page.records.map((r) => eventJson(r.eventLogEntry, r.storageId)), cursor: page.cursor ?? null, hasMore: page.hasMore });
   });
 
-  // The run's events as they are stored (by any process), from after the cursor (?after= or Last-Event-ID).
+  // The run's events as they are stored (by any process), from after the cursor (?after= or Last-Event-ID); or,
+  // with ?tail=N and no cursor, from the newest N stored (a big run's page opens without sending its whole log).
+  // The first message (`window`) says whether older events were left out: { olderBefore: storageId | null }.
   app.get('/api/runs/:runId/stream', async (c) => {
     const runId = c.req.param('runId');
     // Checked before the stream opens, so an unknown run is a 404 (EventSource then stops retrying).
     await requireRunRecord(instance, runId);
-    const after = c.req.query('after') || c.req.header('last-event-id') || undefined;
+    let after: number | undefined = numberOf(c.req.query('after') || c.req.header('last-event-id'));
+    let olderBefore: number | null = null;
+    const tail = c.req.query('tail');
+    if (after === undefined && tail) {
+      // Two one-record reads, not a read of N records: the window is the storage ids within N of the newest (at
+      // most N events; fewer where several runs share the id sequence, and "load older" pages by the event).
+      const n = limitOf(tail, 1000, 100_000);
+      const top = (await instance.getRecordsForRun(runId, undefined, undefined, 1, false)).records[0]?.storageId;
+      if (top !== undefined && top - n > 0) {
+        const older = (await instance.getRecordsForRun(runId, EventLogCursor.fromStorageId(top - n + 1).toString(), undefined, 1, false)).records[0];
+        if (older) {
+          after = older.storageId;
+          olderBefore = older.storageId + 1;
+        }
+      }
+    }
     return streamSSE(c, async (stream) => {
       const controller = new AbortController();
       stream.onAbort(() => controller.abort());
-      for await (const { record } of instance.watchRunEvents(runId, { ...(after ? { after: Number(after) } : {}), signal: controller.signal })) {
+      await stream.writeSSE({ event: 'window', data: JSON.stringify({ olderBefore }) });
+      for await (const { record } of instance.watchRunEvents(runId, { ...(after !== undefined ? { after } : {}), signal: controller.signal })) {
         // One message per event; its id lets EventSource resume after a reconnect.
         await stream.writeSSE({ event: 'event', id: String(record.storageId), data: JSON.stringify(eventJson(record.eventLogEntry, record.storageId)) });
       }
