@@ -9,6 +9,7 @@
 
 /** What the domain needs from an instance, and the storage members it uses beyond the `@inst/storage` contract. */
 export type { AssetsInstanceOps, AssetsEventLogStorage, AssetsStorageExtensions, RunlessAssetEvent } from './ops';
+export { assetsOpsFromStorages, type AssetsStorages } from './from-storages';
 
 /** Records and constants of the domain that `@inst/types` does not have yet. */
 export {

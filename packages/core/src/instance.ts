@@ -13,8 +13,8 @@ import * as scheduling from '@inst/scheduling';
 import { InstanceSettings, concurrencyConfigOf, runQueueConfigOf } from '@inst/settings';
 import * as storageDomain from '@inst/storage';
 import type { EventLogStorage, RunStorage, ScheduleStorage, StorageInstanceOps } from '@inst/storage';
-import type { EventLogEntry } from '@inst/types';
 import { stringify as toYaml } from 'yaml';
+import { type AdapterState, assetsAdapter, daemonAdapter, eventsAdapter, launcherAdapter, runsAdapter, schedulingAdapter, storageAdapter } from './adapters';
 import { blockWrites, installArgumentChecks } from './arguments';
 import { loadRunCoordinator, loadRunLauncher } from './components';
 import { type InstanceRef, instanceHomeFromEnv, instanceRefFromDir } from './instance-ref';
@@ -30,6 +30,7 @@ import {
   type RunsNamespace,
   type SchedulesNamespace,
   type SensorsNamespace,
+  type SettingsNamespace,
   type SnapshotsNamespace,
   type StorageNamespace,
   assetsNamespace,
@@ -40,6 +41,7 @@ import {
   runsNamespace,
   schedulesNamespace,
   sensorsNamespace,
+  settingsNamespace,
   snapshotsNamespace,
   storageNamespace,
 } from './namespaces/index';
@@ -89,13 +91,8 @@ export class Instance implements AsyncDisposable {
   #runCoordinator: launcher.RunCoordinator | undefined;
   #runLauncher: launcher.RunLauncher | undefined;
   #computeLogManager: ComputeLogManager | undefined;
-  /** The scheduler component (Dagster's `_scheduler`): none for ephemeral instances. */
-  readonly #scheduler: scheduling.Scheduler | undefined;
-  /** In-process listeners per run id (Dagster's `_subscribers`). */
-  readonly #eventListeners = new Map<string, events.EventListener[]>();
-  /** Events waiting for the rest of their batch, per batch id (Dagster's `_event_buffer`). */
-  readonly #eventBuffer = new Map<string, EventLogEntry[]>();
-  readonly #eventBatchSize = events.eventBatchSizeFromEnv();
+  /** What the adapters need that is not a public member (the events adapter keeps listeners and the batch buffer). */
+  readonly #adapterState: AdapterState;
   /** The ops adapters, built once: they read the instance's members on each call, so overrides are still seen. */
   readonly #adapters: {
     runsOps?: runs.RunsInstanceOps;
@@ -111,16 +108,20 @@ export class Instance implements AsyncDisposable {
     this.#components = components;
     this.#settings = components.settings ?? new InstanceSettings({}, { ephemeral: components.instanceType === 'EPHEMERAL' });
     this.#logger = components.logger ?? defaultInstanceLogger();
-    this.#scheduler = components.instanceType === 'EPHEMERAL' ? undefined : scheduling.schedulerFromConfig(this.#settings.schedulerConfig);
+    this.#adapterState = {
+      // The scheduler component (Dagster's `_scheduler`): none for ephemeral instances.
+      scheduler: components.instanceType === 'EPHEMERAL' ? undefined : scheduling.schedulerFromConfig(this.#settings.schedulerConfig),
+      eventBatchSize: events.eventBatchSizeFromEnv(),
+    };
   }
 
   /**
-   * The instance settings (dagster.yaml / inst.yaml with Dagster's defaults): the settings namespace. It says
-   * what the config says; a subclass that overrides a settings getter (`get telemetryEnabled()`) changes the flat
-   * member, which is what the domains read.
+   * The settings namespace: every member of the instance's InstanceSettings (dagster.yaml / inst.yaml with
+   * Dagster's defaults). A member that is a flat member too (`telemetryEnabled`, `getSettings`, …) reads the flat
+   * one, so a subclass's override (`get telemetryEnabled()`) is seen here, as in the other namespaces and domains.
    */
-  get settings(): InstanceSettings {
-    return this.#settings;
+  get settings(): SettingsNamespace {
+    return (this.#namespaces.settings ??= settingsNamespace(this, this.#settings));
   }
 
   /** The structured logger (pino's interface) given to the factory; silent by default. */
@@ -340,6 +341,7 @@ export class Instance implements AsyncDisposable {
     sensors?: SensorsNamespace;
     backfills?: BackfillsNamespace;
     storage?: StorageNamespace;
+    settings?: SettingsNamespace;
   } = {};
 
   /** Runs: `instance.runs.create({ jobName })`, `.get(runId)`, `.list({ filters, limit })`, `.iterate({ signal })` … */
@@ -1122,144 +1124,41 @@ export class Instance implements AsyncDisposable {
   }
 
   // ------------------------------------------------------------------ ops adapters
-  // Each adapter reaches the instance only through its public members, so a subclass's overrides are seen.
+  // Built once from the domains' own helpers (./adapters); each member reads the instance's public member.
 
   /** @internal */
   protected get runsOps(): runs.RunsInstanceOps {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const instance = this;
-    return (this.#adapters.runsOps ??= {
-      get runStorage() { return instance.runStorage; },
-      get eventLogStorage() { return instance.eventLogStorage; },
-      getRunById: (runId) => instance.getRunById(runId),
-      getRunRecordById: (runId) => instance.getRunRecordById(runId),
-      hasRun: (runId) => instance.hasRun(runId),
-      getExecutionPlanSnapshot: (snapshotId) => instance.getExecutionPlanSnapshot(snapshotId),
-      allLogs: (runId, ofType) => instance.allLogs(runId, ofType),
-      reportDagsterEvent: async (event, runId, logLevel, batchMetadata) => {
-        await instance.reportDagsterEvent(event, runId, logLevel, batchMetadata);
-      },
-      getBackfill: (backfillId) => instance.getBackfill(backfillId),
-    });
+    return (this.#adapters.runsOps ??= runsAdapter(this));
   }
 
   /** @internal */
   protected get eventsOps(): events.EventsInstanceOps {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const instance = this;
-    return (this.#adapters.eventsOps ??= {
-      get eventLogStorage() { return instance.eventLogStorage; },
-      get runStorage() { return instance.runStorage; },
-      eventListeners: this.#eventListeners,
-      eventBuffer: this.#eventBuffer,
-      eventBatchSize: this.#eventBatchSize,
-      get runRetriesEnabled() { return instance.runRetriesEnabled; },
-      get runRetriesMaxRetries() { return instance.runRetriesMaxRetries; },
-      get runRetriesRetryOnAssetOrOpFailure() { return instance.runRetriesRetryOnAssetOrOpFailure; },
-      getPythonLogDagsterHandlerConfig: () => instance.getPythonLogDagsterHandlerConfig(),
-      getRunById: (runId) => instance.getRunById(runId),
-      getRunGroup: (runId) => instance.getRunGroup(runId),
-      addRunTags: (runId, tags) => instance.addRunTags(runId, tags),
-      shouldStoreEvent: (event) => instance.shouldStoreEvent(event),
-      handleNewEvent: (event, options) => instance.handleNewEvent(event, options),
-      reportDagsterEvent: (event, runId, logLevel, batchMetadata, timestamp) => instance.reportDagsterEvent(event, runId, logLevel, batchMetadata, timestamp),
-      reportEngineEvent: (message, run, data, cls, stepKey, jobName, runId) => instance.reportEngineEvent(message, run, data, cls, stepKey, jobName, runId),
-      getEventLogHandler: () => instance.getEventLogHandler(),
-      getYamlPythonHandlers: () => instance.getYamlPythonHandlers(),
-    });
+    return (this.#adapters.eventsOps ??= eventsAdapter(this, this.#adapterState));
   }
 
   /** @internal */
   protected get launcherOps(): launcher.RunLauncherInstanceOps {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const instance = this;
-    return (this.#adapters.launcherOps ??= {
-      get runCoordinator() { return instance.runCoordinator; },
-      get runLauncher() { return instance.runLauncher; },
-      get runMonitoringEnabled() { return instance.runMonitoringEnabled; },
-      get runMonitoringMaxResumeRunAttempts() { return instance.runMonitoringMaxResumeRunAttempts; },
-      getRunById: (runId) => instance.getRunById(runId),
-      reportEngineEvent: (message, run, data) => instance.reportEngineEvent(message, run, data),
-      reportDagsterEvent: (event, runId, logLevel) => instance.reportDagsterEvent(event, runId, logLevel),
-      reportRunFailed: (run, message, data) => instance.reportRunFailed(run, message ?? undefined, data ?? undefined),
-      handleNewEvent: (event) => instance.handleNewEvent(event),
-      allLogs: (runId, ofType) => instance.allLogs(runId, ofType ?? undefined),
-      countResumeRunAttempts: (runId) => instance.countResumeRunAttempts(runId),
-    });
+    return (this.#adapters.launcherOps ??= launcherAdapter(this));
   }
 
   /** @internal */
   protected get daemonOps(): daemon.DaemonInstanceOps {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const instance = this;
-    return (this.#adapters.daemonOps ??= {
-      get runStorage() { return instance.runStorage; },
-      get isEphemeral() { return instance.isEphemeral; },
-      scheduler: this.#scheduler,
-      get runCoordinator() { return instance.runCoordinator as daemon.DaemonRequirement; },
-      get runMonitoringEnabled() { return instance.runMonitoringEnabled; },
-      get runRetriesEnabled() { return instance.runRetriesEnabled; },
-      get autoMaterializeEnabled() { return instance.autoMaterializeEnabled; },
-      get autoMaterializeUseSensors() { return instance.autoMaterializeUseSensors; },
-      get freshnessEnabled() { return instance.freshnessEnabled; },
-      get daemonSkipHeartbeatsWithoutErrors() { return instance.daemonSkipHeartbeatsWithoutErrors; },
-      getRequiredDaemonTypes: () => instance.getRequiredDaemonTypes(),
-      getDaemonHeartbeats: () => instance.getDaemonHeartbeats(),
-      addDaemonHeartbeat: (heartbeat) => instance.addDaemonHeartbeat(heartbeat),
-    });
+    return (this.#adapters.daemonOps ??= daemonAdapter(this, this.#adapterState));
   }
 
   /** @internal */
   protected get assetsOps(): assets.AssetsInstanceOps {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const instance = this;
-    return (this.#adapters.assetsOps ??= {
-      get eventLogStorage() { return instance.eventLogStorage; },
-      reportDagsterEvent: async (event, runId, logLevel) => {
-        await instance.reportDagsterEvent(event, runId, logLevel);
-      },
-      _reportRunlessAssetEvent: (event) => instance._reportRunlessAssetEvent(event),
-      fetchMaterializations: (filter, limit, cursor, ascending) => instance.fetchMaterializations(filter, limit, cursor, ascending),
-      fetchObservations: (filter, limit, cursor, ascending) => instance.fetchObservations(filter, limit, cursor, ascending),
-      getLatestMaterializationEvents: (keys) => instance.getLatestMaterializationEvents(keys),
-      getAssetRecords: (keys) => instance.getAssetRecords(keys),
-      getMaterializedPartitions: (key, before, after) => instance.getMaterializedPartitions(key, before, after),
-      getLatestPlannedMaterializationInfo: (key, partition) => instance.getLatestPlannedMaterializationInfo(key, partition),
-      updateAssetCachedStatusData: (key, value) => instance.updateAssetCachedStatusData(key, value),
-      getRuns: (filters) => instance.getRuns(filters),
-    });
+    return (this.#adapters.assetsOps ??= assetsAdapter(this));
   }
 
   /** @internal */
   protected get schedulingOps(): scheduling.SchedulingInstanceOps {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const instance = this;
-    return (this.#adapters.schedulingOps ??= {
-      get scheduleStorage() { return instance.scheduleStorage; },
-      get runStorage() { return instance.runStorage; },
-      // The component itself: `instance.scheduler` delegates back to this domain.
-      scheduler: this.#scheduler,
-      schedulesDirectory: () => instance.schedulesDirectory(),
-      getTickRetentionSettings: (type) => instance.getTickRetentionSettings(type),
-      allInstigatorState: (...args) => instance.allInstigatorState(...args),
-      getInstigatorState: (originId, selectorId) => instance.getInstigatorState(originId, selectorId),
-      addInstigatorState: (state) => instance.addInstigatorState(state),
-      updateInstigatorState: (state) => instance.updateInstigatorState(state),
-      deleteInstigatorState: (originId, selectorId) => instance.deleteInstigatorState(originId, selectorId),
-      purgeTicks: (originId, selectorId, before, statuses) => instance.purgeTicks(originId, selectorId, before, statuses),
-    });
+    return (this.#adapters.schedulingOps ??= schedulingAdapter(this, this.#adapterState));
   }
 
   /** @internal */
   protected get storageOps(): StorageInstanceOps {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias
-    const instance = this;
-    return (this.#adapters.storageOps ??= {
-      get runStorage() { return instance.runStorage; },
-      get eventLogStorage() { return instance.eventLogStorage; },
-      get scheduleStorage() { return instance.scheduleStorage; },
-      get rootDirectory() { return instance.rootDirectory; },
-    });
+    return (this.#adapters.storageOps ??= storageAdapter(this));
   }
 
   // ------------------------------------------------------------------ settings

@@ -6,6 +6,7 @@
  */
 /** The ops interface: what this domain needs of an instance. */
 export type { DaemonInstanceOps, DaemonRequirement } from './ops';
+export { daemonOpsFromStorages, type DaemonStorages, type DaemonSettings } from './from-storages';
 /** Daemon type names. */
 export { DaemonType } from './daemon-types';
 /** Store, read and wipe daemon heartbeats through the run storage. */

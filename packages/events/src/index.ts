@@ -8,6 +8,7 @@
 
 /** What the events domain needs from an instance, and the types its members use. */
 export type { EventsInstanceOps, EventListener, HandleNewEventOptions, NamedSource } from './ops';
+export { eventsOpsFromStorages, type EventsStorages, type EventsSettings } from './from-storages';
 
 /** Reading the event log. */
 export { logsAfter, allLogs, getRecordsForRun, getEventRecords, fetchRunStatusChanges } from './queries';

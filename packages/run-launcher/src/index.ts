@@ -7,6 +7,7 @@
  */
 /** The ops interface: what this domain needs of an instance. */
 export type { RunLauncherInstanceOps, WorkspaceContext } from './ops';
+export { runLauncherOpsFromStorages, type RunLauncherStorages, type RunLauncherEvents, type RunLauncherSettings } from './from-storages';
 /** Coordinator and launcher contracts, and what each reaches of its instance. */
 export {
   WorkerStatus,

@@ -16,6 +16,7 @@ export type {
   DefaultInstigatorStatus,
 } from './ops';
 /** Errors of this domain (InstError subclasses). */
+export { schedulingOpsFromStorages, type SchedulingStorages, type SchedulingSettings } from './from-storages';
 export { ScheduleStorageNotAvailableError, SchedulerNotAvailableError, InstigatorStateNotFoundError } from './errors';
 
 export {

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { parseInstanceConfig } from './parse';
+export { settingsFromHome } from './from-home';
 export { loadInstanceConfig, parseInstanceConfigYaml, readConfigText, resolveInstanceHome, CONFIG_FILENAMES } from './load';
 export {
   InstanceSettings,

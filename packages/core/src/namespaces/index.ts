@@ -17,5 +17,6 @@ export {
 export { schedulesNamespace, type SchedulesNamespace } from './schedules';
 export { sensorsNamespace, type SensorsNamespace } from './sensors';
 export { snapshotsNamespace, type SnapshotsNamespace } from './snapshots';
+export { settingsNamespace, type SettingsNamespace } from './settings';
 export { storageNamespace, type MaintenanceCallOptions, type StorageNamespace } from './storage';
 export type { LongOperationOptions, Page, PageOptions, Progress } from './support';

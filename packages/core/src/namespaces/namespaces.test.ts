@@ -126,10 +126,11 @@ describe.each([['SQLite', false], ...(PG ? [['Postgres', true] as const] : [])] 
     await collect(instance.runs.iterate({ pageSize: 50 }));
     await instance.partitions.add({ partitionsDefName: 'seen_def', partitionKeys: ['a'] });
     expect(instance.calls).toEqual([`getRunById:${run.runId}`, 'getRuns', 'getRuns', 'addDynamicPartitions:seen_def']);
-    // instance.settings is the InstanceSettings (what the config says); the flat getter is where overrides live.
+    // The settings namespace reads the flat getter too, so the override shows in both; the config is unchanged.
     expect(instance.telemetryEnabled).toBe(true);
-    expect(instance.settings.telemetryEnabled).toBe(false);
+    expect(instance.settings.telemetryEnabled).toBe(true);
     expect(instance.settings.getSettings('telemetry')).toEqual({ enabled: false });
+    expect(instance.settings.config.telemetry).toEqual({ enabled: false });
   });
 
   it('events: forRun, iterate, all, after, watch (RunNotFoundError for an unknown run, waitForRun to wait)', async () => {

@@ -24,8 +24,8 @@ Paging iterators (\`runs.iterate\`, \`events.iterate\`, \`assets.iterateMaterial
 \`partitions.iterate\`) and \`events.watch\` end on their \`signal\`. \`storage.upgrade\`, \`storage.reindex\`,
 \`storage.wipe\`, \`assets.wipe\` (key by key), \`schedules.wipeAll\` and \`daemons.wipeHeartbeats\` take
 \`onProgress\` and \`signal\`: an aborted signal stops between steps, each a whole unit, and the promise rejects with
-the signal's reason. \`instance.settings\` is the InstanceSettings (what the config says; a subclass overrides the
-flat getters). A logger (pino's interface) is passed as the factories' last option:
+the signal's reason. \`instance.settings\` has every member of the InstanceSettings; one that is a flat member too
+(\`telemetryEnabled\`, \`getSettings\` …) reads the flat member, so a subclass's override shows in both. A logger (pino's interface) is passed as the factories' last option:
 \`Instance.fromConfig(home, undefined, { logger })\`; the default is silent (\`INST_LOG_LEVEL=info\` logs to stderr).
 
 Every DagsterInstance member and its namespaced form (members that are not domain operations show — and why):`;

@@ -8,3 +8,4 @@ export {
   deleteDynamicPartition,
 } from './partitions';
 export { upgrade, optimizeForWebserver, reindex, wipe, schemaStr, storageDirectory, fileManagerDirectory, schedulesDirectory } from './maintenance';
+export { storeDagsterEvent } from './store-event';
