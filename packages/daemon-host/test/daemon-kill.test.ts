@@ -49,7 +49,7 @@ describe('sensor daemon process SIGKILLed mid-tick', () => {
           // A run launched before the kill is recorded by its run key only (Dagster's SkippedSensorRun on resume).
           const recorded = new Set(ticks[1]!.tickData.runIds);
           expect(runs.filter((r) => !recorded.has(r.runId)).map((r) => r.tags[RUN_TAGS.RUN_KEY])).toEqual(point === 'RUN_SUBMITTED' ? ['a'] : []);
-          expect(ticks[0]!.tickData.runKeys.sort()).toEqual(['a', 'b']); // deduplicated by run key, not run again
+          expect([...ticks[0]!.tickData.runKeys].sort()).toEqual(['a', 'b']); // deduplicated by run key, not run again
           // Evaluated twice (the resumed tick is not re-evaluated): the cursor went 0 → 1 → 2.
           expect(state && (await instance.getInstigatorState(state.instigatorOriginId, state.selectorId))!.sensorInstigatorData?.cursor).toBe('2');
         });
