@@ -144,6 +144,33 @@ describe.each([sqlite, postgres].filter((b) => b.enabled).map((b) => [b.name, b]
     }
   });
 
+  it('a row whose nested field is malformed is returned (nested fields are decoded on first read); reading that field throws CorruptRowError naming the row', async () => {
+    const { instance, raw, close } = await backend.open(collectingLogger());
+    try {
+      const key = new AssetKey(['boundary', 'nested']);
+      await instance.reportRunlessAssetEvent(new AssetMaterialization({ assetKey: key }));
+      const [good] = (await instance.fetchMaterializations(key, 10)).records;
+      const [stored] = await raw.all<{ event: string }>(INDEX_DB, 'SELECT event FROM event_logs WHERE id = ?', [good!.storageId]);
+      const body = JSON.parse(stored!.event) as { dagster_event: { event_type_value: unknown } };
+      body.dagster_event.event_type_value = 5;
+      const bad = await copyEventRow(raw, INDEX_DB, good!.storageId, JSON.stringify(body));
+      const records = (await instance.fetchMaterializations(key, 10)).records;
+      expect(records.map((r) => r.storageId)).toEqual([bad, good!.storageId]);
+      expect(records[1]!.eventLogEntry.dagsterEvent?.eventTypeValue).toBe('ASSET_MATERIALIZATION');
+      let error: unknown;
+      try {
+        void records[0]!.eventLogEntry.dagsterEvent;
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(CorruptRowError);
+      expect(error).toMatchObject({ table: 'event_logs', rowId: bad });
+      expect((error as Error).message).toContain('dagster_event.event_type_value');
+    } finally {
+      await close();
+    }
+  });
+
   it("a run's own log with an unreadable row: allLogs, getRecordsForRun and logsAfter reject with CorruptRowError naming table and id", async () => {
     const { instance, raw, close } = await backend.open(collectingLogger());
     try {

@@ -34,6 +34,11 @@ export interface DeserializeOptions {
    * `DeserializationError` on first read of that field instead. Round trips stay byte-exact.
    */
   lazy?: boolean;
+  /**
+   * With `lazy`: what a nested field that fails to decode on first read throws instead of its
+   * `DeserializationError` (given that error), so a reader can say which stored row it came from.
+   */
+  lazyError?: (error: unknown) => unknown;
 }
 
 /**
@@ -56,7 +61,7 @@ export function deserializeValue(json: string, options: DeserializeOptions = {})
   const tree = parseTreeFast(json);
   let value: unknown;
   if (tree === NOT_FAST) value = parseJson(json, hook);
-  else if (options.lazy) value = decodeLazily(tree.value as object, [], { hook, registry, marked: tree.marked });
+  else if (options.lazy) value = decodeLazily(tree.value as object, [], { hook, registry, marked: tree.marked, ...(options.lazyError ? { wrapError: options.lazyError } : {}) });
   else value = walk(tree.value, [], hook, tree.marked);
   if (options.as) {
     const expected = registry.recordOfClass(options.as);
@@ -461,6 +466,8 @@ interface LazyContext {
   readonly registry: Registry;
   /** The tree holds marked integral floats (see `parseTreeFast`). */
   readonly marked: boolean;
+  /** `DeserializeOptions.lazyError`. */
+  readonly wrapError?: (error: unknown) => unknown;
 }
 
 /** The stored keys of a record decoded on first read, with what decoding them needs. */
@@ -504,7 +511,7 @@ function defineLazyField(record: object, name: string, raw: object, type: FieldT
           result = convert(decodeLazily(raw, [...parent, key], context), type, parent, key, context.registry);
           state = 1;
         } catch (error) {
-          result = error;
+          result = context.wrapError ? context.wrapError(error) : error;
           state = 2;
         }
       }

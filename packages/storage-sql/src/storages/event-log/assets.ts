@@ -16,7 +16,7 @@ import {
 import type { SqlExecutor } from '../../driver.js';
 import { fromSqlTimestamp, toSqlTimestamp } from '../../values.js';
 import type { EventLogContext, IndexSchema } from './context.js';
-import { parseEntry, placeholders, recordsSkippingBadRows } from './rows.js';
+import { corruptRow, parseEntry, placeholders, recordsSkippingBadRows } from './rows.js';
 
 /*
  * Asset bookkeeping in the index database: the `asset_keys` rows kept per asset, the indexed
@@ -346,7 +346,7 @@ function rowLastMaterialization(row: AssetRow): unknown {
   if (!row.last_materialization) return null;
   try {
     // Lazy: most callers read a field or two of a latest materialization (see parseEntry).
-    return deserializeValue(row.last_materialization, { lazy: true });
+    return deserializeValue(row.last_materialization, { lazy: true, lazyError: corruptRow('asset_keys', Number(row.id)) });
   } catch (cause) {
     throw new CorruptRowError('asset_keys', Number(row.id), { cause });
   }

@@ -84,14 +84,20 @@ const INSERT_FULL_CHUNK = `INSERT INTO event_logs (${EVENT_COLUMNS}) VALUES ${Ar
 /**
  * Reads a stored entry; a row that is not JSON or does not hold one is a {@link CorruptRowError}. Its nested
  * records (the DagsterEvent and below) are decoded when first read (serdes `lazy`): a page of records costs
- * little more than `JSON.parse`, and a malformed nested field throws its DeserializationError on that read.
+ * little more than `JSON.parse`, and a malformed nested field throws, on that read, a CorruptRowError naming the
+ * row (its DeserializationError as the cause).
  */
 export function parseEntry(json: string, table: string, rowId: number): EventLogEntry {
   try {
-    return deserializeValue(json, { as: EventLogEntry, lazy: true }) as EventLogEntry;
+    return deserializeValue(json, { as: EventLogEntry, lazy: true, lazyError: corruptRow(table, rowId) }) as EventLogEntry;
   } catch (cause) {
     throw new CorruptRowError(table, rowId, { cause });
   }
+}
+
+/** What a lazily read field of row `rowId` throws when it fails to decode: a CorruptRowError naming the row. */
+export function corruptRow(table: string, rowId: number): (cause: unknown) => CorruptRowError {
+  return (cause) => new CorruptRowError(table, rowId, { cause });
 }
 
 /** Receives warnings about rows skipped while reading (Dagster's `logging.warning`). */
@@ -123,7 +129,7 @@ export function recordsSkippingBadRows(rows: readonly { id: number | bigint; eve
     const id = Number(row.id);
     let value: unknown;
     try {
-      value = deserializeValue(row.event, { lazy: true });
+      value = deserializeValue(row.event, { lazy: true, lazyError: corruptRow('event_logs', id) });
     } catch {
       warnOncePerRow(logger, `Could not parse event record id \`${id}\`.`);
       continue;
