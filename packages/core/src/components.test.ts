@@ -1,6 +1,6 @@
-import { DriverNotInstalledError, InstError } from '@inst/errors';
+import { DriverNotInstalledError, importDriver as importBackend, InstError } from '@inst/errors';
 import { describe, expect, it } from 'vitest';
-import { importBackend, loadPostgresBackend, loadSqliteBackend } from './components';
+import { loadPostgresBackend, loadSqliteBackend } from './components';
 
 describe('backend drivers are optional peers, loaded on demand', () => {
   it('a module that is not installed becomes a DriverNotInstalledError naming the package to install', async () => {

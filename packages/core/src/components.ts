@@ -1,4 +1,4 @@
-import { DriverNotInstalledError, NotSupportedError } from '@inst/errors';
+import { importDriver, NotSupportedError } from '@inst/errors';
 import {
   DefaultRunCoordinator,
   InProcessRunLauncher,
@@ -71,10 +71,11 @@ export function loadRunLauncher(config: InstanceConfig, options: { ephemeral?: b
 }
 
 function childProcessRunLauncher(config: InstanceConfig): ChildProcessRunLauncher {
-  const launcherConfig = (config.run_launcher?.config ?? {}) as { terminate_grace_period_seconds?: number };
+  const launcherConfig = (config.run_launcher?.config ?? {}) as { terminate_grace_period_seconds?: number; spare_workers?: number };
   return new ChildProcessRunLauncher({
     instanceModule: CORE_ENTRY_MODULE,
     ...(launcherConfig.terminate_grace_period_seconds === undefined ? {} : { terminateGracePeriodSeconds: launcherConfig.terminate_grace_period_seconds }),
+    ...(launcherConfig.spare_workers === undefined ? {} : { spareWorkers: launcherConfig.spare_workers }),
   });
 }
 
@@ -84,7 +85,7 @@ function childProcessRunLauncher(config: InstanceConfig): ChildProcessRunLaunche
  * @throws DriverNotInstalledError naming `better-sqlite3` when it is not installed.
  */
 export function loadSqliteBackend(): Promise<typeof SqliteBackend> {
-  return importBackend(() => import('@inst/storage-sqlite'), ['better-sqlite3', '@inst/storage-sqlite'], 'SQLite storage (a Dagster home, or an ephemeral instance)');
+  return importDriver(() => import('@inst/storage-sqlite'), ['better-sqlite3', '@inst/storage-sqlite'], 'SQLite storage (a Dagster home, or an ephemeral instance)');
 }
 
 /**
@@ -93,30 +94,5 @@ export function loadSqliteBackend(): Promise<typeof SqliteBackend> {
  * @throws DriverNotInstalledError naming `pg` when it is not installed.
  */
 export function loadPostgresBackend(): Promise<typeof PostgresBackend> {
-  return importBackend(() => import('@inst/storage-postgres'), ['pg', '@inst/storage-postgres'], 'Postgres storage');
-}
-
-/**
- * Runs `load`, turning "module not found" for one of `packages` (driver first) into a
- * {@link DriverNotInstalledError} naming the package to install. Any other failure is rethrown as it is.
- * @internal exported for tests
- */
-export async function importBackend<T>(load: () => Promise<T>, packages: readonly string[], purpose: string): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    const missing = missingPackage(error, packages);
-    if (missing === undefined) throw error;
-    throw new DriverNotInstalledError(missing, purpose, { cause: error });
-  }
-}
-
-function missingPackage(error: unknown, packages: readonly string[]): string | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  const text = typeof message === 'string' ? message : '';
-  const notFound = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (package|module)|Failed to (load|resolve)/.test(text);
-  if (!notFound) return undefined;
-  // Node names the package in quotes: "Cannot find package 'better-sqlite3' imported from …".
-  return packages.find((name) => text.includes(`'${name}'`) || text.includes(`"${name}"`));
+  return importDriver(() => import('@inst/storage-postgres'), ['pg', '@inst/storage-postgres'], 'Postgres storage');
 }

@@ -12,8 +12,8 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { InstError } from '@inst/errors';
-import pg from 'pg';
+import { importDriver, InstError } from '@inst/errors';
+import type pg from 'pg';
 import type { Logger } from './logger';
 import { sleep } from './sleep';
 
@@ -168,7 +168,9 @@ export class PostgresAdvisoryLeases implements DaemonLeases {
   #connection(): Promise<pg.Client> {
     if (this.#client) return Promise.resolve(this.#client);
     this.#connecting ??= (async () => {
-      const client = new pg.Client({
+      // pg is an optional peer: loaded only when the host runs on Postgres.
+      const { Client } = await importDriver(async () => (await import('pg')).default, ['pg'], 'Daemon leases on Postgres');
+      const client = new Client({
         connectionString: this.url,
         application_name: this.options.applicationName ?? 'inst-daemon-host-leases',
         keepAlive: true,

@@ -259,6 +259,35 @@ export class DriverNotInstalledError extends InstError {
   }
 }
 
+/**
+ * Imports an optional dependency (a database driver, or a backend package that needs one) when it is first needed:
+ * runs `load`, turning "module not found" for one of `packages` (driver first) into a
+ * {@link DriverNotInstalledError} naming the package to install. Any other failure is rethrown as it is.
+ *
+ * ```ts
+ * const pg = await importDriver(async () => (await import('pg')).default, ['pg'], 'The Postgres run queue');
+ * ```
+ */
+export async function importDriver<T>(load: () => Promise<T>, packages: readonly string[], purpose: string): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const missing = missingPackage(error, packages);
+    if (missing === undefined) throw error;
+    throw new DriverNotInstalledError(missing, purpose, { cause: error });
+  }
+}
+
+function missingPackage(error: unknown, packages: readonly string[]): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : '';
+  const notFound = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (package|module)|Failed to (load|resolve)/.test(text);
+  if (!notFound) return undefined;
+  // Node names the package in quotes: "Cannot find package 'better-sqlite3' imported from …".
+  return packages.find((name) => text.includes(`'${name}'`) || text.includes(`"${name}"`));
+}
+
 const warned = new Set<string>();
 
 /**

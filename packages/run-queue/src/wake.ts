@@ -8,7 +8,8 @@
  */
 import { onRunEnqueued } from '@inst/run-launcher';
 import { DagsterEventType } from '@inst/types';
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './drivers';
 import type { RunQueueEventLogStorage } from './ops';
 import type { LockableInstance } from './queue-lock';
 
@@ -45,7 +46,8 @@ export class QueueWaker {
   }
 
   async #listen(url: string): Promise<void> {
-    const client = new pg.Client({ connectionString: url, application_name: 'inst-run-queue-wake' });
+    const { Client } = await loadPg();
+    const client = new Client({ connectionString: url, application_name: 'inst-run-queue-wake' });
     client.on('error', () => {
       if (this.#client === client) this.#client = undefined;
     });
