@@ -83,13 +83,20 @@ export function checkLimit(limit: number | undefined | null, field = 'limit'): n
 export interface RunsFilterContext {
   /** `run_backfill_id` is built: `exclude_subruns` can read `runs.backfill_id`. */
   readonly backfillIdBuilt: boolean;
-  /**
-   * Tag filters as a correlated `EXISTS` probe of `idx_run_tags_run_id (key, value, run_id)` per run, newest
-   * run first, instead of `run_id IN (all matching run ids)`: chosen by {@link tagProbeFilter} for a tag that
-   * matches many runs, so the query stops after `limit` matches instead of collecting and sorting them all.
-   */
-  readonly tagProbe?: boolean;
+  /** How the tag filter is written (see {@link chooseTagShape}); `in` when absent. */
+  readonly tagShape?: TagShape;
 }
+
+/**
+ * The forms of a tag filter. `in`: `run_id IN (every matching run id)`, then the page is sorted out of all the
+ * matches (Dagster's shape; cost ∝ matches). The others walk runs newest first along `runs_pkey` and stop after
+ * `limit` matches (cost ∝ `limit × runs / matches`, flat as the data grows at a fixed share of tagged runs):
+ * `exists`, a correlated probe of `idx_run_tags_run_id (key, value, run_id)` per run (SQLite keeps it as
+ * written); on Postgres, which pulls `EXISTS` and `IN` up into a join over every match, two forms its planner
+ * cannot pull up — `hashed-in`, the matching run ids hashed once (`(… IN (…)) IS TRUE`: a hashed SubPlan), for a
+ * count of matches whose hash fits in memory, and `first-match`, a correlated `LIMIT 1` probe per run, beyond that.
+ */
+export type TagShape = 'in' | 'exists' | 'hashed-in' | 'first-match';
 
 /** A tag filter the probe shape can serve: the filter's only condition, one tag key. */
 export function tagProbeFilter(filters: RunsFilter | undefined): [string, TagValue] | null {
@@ -127,6 +134,14 @@ export function chooseTagProbe(matches: number, topId: number, limit: number): b
   return (limit * topId) / matches <= TAG_PROBE_BUDGET;
 }
 
+/** The {@link TagShape} for a tag with `matches` runs (counted up to {@link TAG_COUNT_CAP}). */
+export function chooseTagShape(dialect: 'sqlite' | 'postgres', matches: number, topId: number, limit: number): TagShape {
+  if (!chooseTagProbe(matches, topId, limit)) return 'in';
+  if (dialect === 'sqlite') return 'exists';
+  // Under the cap the hash holds at most TAG_COUNT_CAP run ids (well inside work_mem).
+  return matches < TAG_COUNT_CAP ? 'hashed-in' : 'first-match';
+}
+
 /** The WHERE conditions of a RunsFilter over `runs` (Dagster's `_add_filters_to_query`). */
 export function runsFilterConditions(filters: RunsFilter | undefined, context: RunsFilterContext): SqlFragment[] {
   if (!filters) return [];
@@ -155,11 +170,20 @@ export function runsFilterConditions(filters: RunsFilter | undefined, context: R
   }
   // One semi-join per tag: a run matches when it has every tag (AND), a list value meaning any of its values.
   for (const [key, value] of checkTags(filters.tags, 'tags')) {
-    conditions.push(
-      context.tagProbe
-        ? sql`EXISTS (SELECT 1 FROM run_tags WHERE run_tags."key" = ${key} AND ${tagValueMatch(ident('run_tags.value'), value)} AND run_tags.run_id = runs.run_id)`
-        : sql`runs.run_id IN (SELECT run_tags.run_id FROM run_tags WHERE run_tags."key" = ${key} AND ${tagValueMatch(ident('run_tags.value'), value)})`,
-    );
+    const matching = sql`run_tags."key" = ${key} AND ${tagValueMatch(ident('run_tags.value'), value)}`;
+    switch (context.tagShape ?? 'in') {
+      case 'exists':
+        conditions.push(sql`EXISTS (SELECT 1 FROM run_tags WHERE ${matching} AND run_tags.run_id = runs.run_id)`);
+        break;
+      case 'hashed-in':
+        conditions.push(sql`(runs.run_id IN (SELECT run_tags.run_id FROM run_tags WHERE ${matching})) IS TRUE`);
+        break;
+      case 'first-match':
+        conditions.push(sql`(SELECT 1 FROM run_tags WHERE ${matching} AND run_tags.run_id = runs.run_id LIMIT 1) IS NOT NULL`);
+        break;
+      default:
+        conditions.push(sql`runs.run_id IN (SELECT run_tags.run_id FROM run_tags WHERE ${matching})`);
+    }
   }
   if (filters.excludeSubruns) {
     conditions.push(

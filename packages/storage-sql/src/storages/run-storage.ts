@@ -43,12 +43,13 @@ import {
   backfillTagsMatch,
   checkLimit,
   checkOrderBy,
-  chooseTagProbe,
+  chooseTagShape,
   runsFilterConditions,
   runsQuery,
   tagCountQuery,
   tagProbeFilter,
   type RunsQueryOptions,
+  type TagShape,
 } from './run-queries.js';
 import { addRunsBatch, newRunColumns, newRunTagRows } from './run-batch.js';
 import { deserializeBody, readRow, rowToRun, rowToRunRecord, runStatusOf, type RunRecordRow, type RunRow } from './run-rows.js';
@@ -308,21 +309,21 @@ export class SqlRunStorage implements RunStorage {
   async #runsQuery(db: SqlExecutor, filters: RunsFilter | undefined, cursor: string | undefined, options: Omit<RunsQueryOptions, 'cursorId'>): Promise<SqlFragment> {
     const conditions = runsFilterConditions(filters, {
       backfillIdBuilt: filters?.excludeSubruns ? await this.hasBuiltIndex(RUN_BACKFILL_ID) : false,
-      tagProbe: await this.#useTagProbe(db, filters, options),
+      tagShape: await this.#tagShape(db, filters, options),
     });
     return runsQuery(conditions, { ...options, cursorId: await this.#cursorId(db, cursor) });
   }
 
-  /** Whether a tag-filtered page is cheaper as the `EXISTS` probe (see `chooseTagProbe`). */
-  async #useTagProbe(db: SqlExecutor, filters: RunsFilter | undefined, options: Omit<RunsQueryOptions, 'cursorId'>): Promise<boolean> {
+  /** How to write a tag-filtered page's tag filter (see `chooseTagShape`). */
+  async #tagShape(db: SqlExecutor, filters: RunsFilter | undefined, options: Omit<RunsQueryOptions, 'cursorId'>): Promise<TagShape> {
     const limit = checkLimit(options.limit);
-    if (limit === null || options.bucketBy || checkOrderBy(options.orderBy) !== 'id') return false;
+    if (limit === null || options.bucketBy || checkOrderBy(options.orderBy) !== 'id') return 'in';
     const tag = tagProbeFilter(filters);
-    if (!tag) return false;
+    if (!tag) return 'in';
     // The probe needs (key, value, run_id); a Dagster schema before 6b7fb194ff9c has (key, value) only.
-    if (!(await this.#probe('index idx_run_tags_run_id', () => hasIndex(db, 'run_tags', 'idx_run_tags_run_id')))) return false;
+    if (!(await this.#probe('index idx_run_tags_run_id', () => hasIndex(db, 'run_tags', 'idx_run_tags_run_id')))) return 'in';
     const row = await get<{ matches: unknown; top: unknown }>(db, tagCountQuery(tag[0], tag[1]));
-    return row ? chooseTagProbe(toNumber(row.matches), toNumber(row.top ?? 0), limit) : false;
+    return row ? chooseTagShape(db.dialect, toNumber(row.matches), toNumber(row.top ?? 0), limit) : 'in';
   }
 
   async getRuns(filters?: RunsFilter, cursor?: string, limit?: number, bucketBy?: JobBucket | TagBucket, ascending = false): Promise<DagsterRun[]> {
