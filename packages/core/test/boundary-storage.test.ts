@@ -276,6 +276,35 @@ describe('a storage stamped with a newer schema revision refuses writes to itsel
   });
 });
 
+describe.runIf(PG)('a Postgres database stamped with a newer revision (one alembic_version for all three storages)', () => {
+  it('reads proceed; writes to each storage are SchemaTooNewError naming both revisions', async () => {
+    const db = await createScratchDatabase('inst_boundary_newer');
+    try {
+      const home = newHome();
+      writeFileSync(join(home, 'dagster.yaml'), `storage:\n  postgres:\n    postgres_url: "${db.url}"\n`);
+      const first = await Instance.fromConfig(home);
+      await first.createRun({ jobName: 'boundary_first' });
+      await first.addDynamicPartitions('boundary_parts', ['k1']);
+      await PER_STORAGE.schedule_storage.write(first);
+      await first.dispose();
+      const driver = createPgDriver({ url: db.url }, { poolSize: 1 });
+      await driver.run('UPDATE alembic_version SET version_num = ?', ['ffffffffffff']);
+      await driver.close();
+      const instance = await Instance.fromConfig(home);
+      try {
+        for (const [name, storage] of Object.entries(PER_STORAGE)) {
+          await storage.read(instance);
+          await expect(storage.write(instance)).rejects.toMatchObject({ code: 'SCHEMA_TOO_NEW', storage: name, currentRevision: 'ffffffffffff' });
+        }
+      } finally {
+        await instance.dispose();
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
 describe('an unknown revision with part of the schema missing is an older Dagster, not a newer one', () => {
   it('runs.db at an unknown revision without backfill_tags: writes work, upgrade() adds the table and stamps the head', async () => {
     const home = newHome();
