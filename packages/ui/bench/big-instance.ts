@@ -3,7 +3,7 @@
  * runs, plus runless asset materializations), then the JSON API's response times (each endpoint requested R times
  * after a warm-up) and the pages' load times in Debian's Chromium (navigation → the first row shown).
  *
- * Sizes: 100k runs and 1M events by default; --quick: 10k runs and 100k events; or --runs N --events N.
+ * Sizes: 100k runs and 1M events by default; --quick: 5k runs and 50k events; or --runs N --events N.
  * Usage: node --import tsx --conditions=@inst/source bench/big-instance.ts [--quick] [--runs N] [--events N]
  * Prints one JSON line per measurement ({"case":"sqlite, GET /api/runs (100000 runs)","p50":…,"p99":…} in ms);
  * the last stdout line is the summary: {"name":"ui-big-instance","runs":…,"events":…,"slowest":…,"p50":…,"p99":…}.
@@ -20,8 +20,8 @@ import { buildClient } from '../scripts/build-client.mjs';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const arg = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
-const RUNS = arg('--runs', quick ? 10_000 : 100_000);
-const EVENTS = arg('--events', quick ? 100_000 : 1_000_000);
+const RUNS = arg('--runs', quick ? 5000 : 100_000);
+const EVENTS = arg('--events', quick ? 50_000 : 1_000_000);
 const BIG_RUNS = 10;
 const ASSETS = quick ? 200 : 1000;
 const REPEATS = quick ? 10 : 20;

@@ -97,7 +97,9 @@ try {
       }
     }).observe(document.body, { childList: true, subtree: true, characterData: true });
   })()`);
-  const seenAt = (marker: string) => page.waitForFunction(`window.seen[${JSON.stringify(marker)}]`, undefined, { timeout: 60_000, polling: 10 }).then((h) => h.jsonValue() as Promise<number>);
+  // A function, not text: the page's CSP forbids evaluating strings.
+  const seenAt = (marker: string) =>
+    page.waitForFunction((m) => (globalThis as unknown as { seen: Record<string, number> }).seen[m], marker, { timeout: 60_000, polling: 10 }).then((h) => h.jsonValue() as Promise<number>);
 
   const writer = startWriter(home, run.runId);
   await writer.ready;

@@ -14,8 +14,10 @@ const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
 const LEVEL_RANK: Record<string, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50 };
 /** Rows rendered at most (the newest of those that match); the stream keeps all. */
 const MAX_ROWS = 2000;
+/** Streamed events are rendered at most this often (one frame): a burst renders once, a lone event at once. */
+const FLUSH_MS = 16;
 /** The newest events a run page opens on (older ones load on request). */
-const TAIL = 1000;
+const TAIL = 500;
 const FINISHED = new Set(['SUCCESS', 'FAILURE', 'CANCELED']);
 
 function Actions({ run, reload }: { run: RunJson; reload: () => void }) {
@@ -122,7 +124,7 @@ export function RunPage({ runId }: { runId: string }) {
     const batch = pending.current;
     pending.current = [];
     setEvents((prev) => merged(prev, [], batch));
-  }, 50);
+  }, FLUSH_MS);
   // ?tail= in the page's URL opens on fewer (or more) events.
   const [params] = useSearchParams();
   const tail = params.get('tail') ?? String(TAIL);
