@@ -49,7 +49,7 @@ import { injectLocationEnvVars } from './secrets';
 import { openStorages, type OpenedStorages } from './storages';
 
 /** The parameters of a domain function after its `ops`. */
-type Rest<F> = F extends (ops: never, ...rest: infer R) => unknown ? R : never;
+export type Rest<F> = F extends (ops: never, ...rest: infer R) => unknown ? R : never;
 
 /** Dagster's InstanceType. */
 export type InstanceType = 'PERSISTENT' | 'EPHEMERAL';

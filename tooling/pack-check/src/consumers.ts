@@ -42,7 +42,8 @@ export async function statusOfNewRun(home: string): Promise<string | undefined> 
 
 /**
  * @inst/core with only pg installed: a Postgres home opens and stores a run; an instance needing SQLite fails with
- * the typed error naming better-sqlite3. The database URL comes from PACK_CHECK_PG_URL.
+ * the typed error naming better-sqlite3; @inst/daemon-host and @inst/run-queue import without better-sqlite3. The
+ * database URL comes from PACK_CHECK_PG_URL.
  */
 export const CORE_POSTGRES_JS = `
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,7 +69,11 @@ try {
   } catch (error) {
     sqlite = { name: error.name, code: error.code, packageName: error.packageName, message: error.message };
   }
-  console.log(JSON.stringify({ status: stored?.status, sqlite }));
+  // The daemon host and run queue load only the configured driver (no better-sqlite3 here).
+  const host = await import('@inst/daemon-host');
+  const queue = await import('@inst/run-queue');
+  const loaded = { daemonHost: typeof host.runDaemonHost, runQueue: Object.keys(queue).length > 0 };
+  console.log(JSON.stringify({ status: stored?.status, sqlite, loaded }));
 } finally {
   rmSync(home, { recursive: true, force: true });
 }

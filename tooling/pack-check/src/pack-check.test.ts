@@ -29,7 +29,7 @@ let tarballs = new Map<string, string>();
 /** The three consumers, installed once each (better-sqlite3 compiles once) and shared by the ESM and TS checks. */
 const consumers = {
   sqlite: { dir: join(work, 'core-sqlite'), inst: ['@inst/core'], registry: { 'better-sqlite3': '^12.0.0', '@types/node': '^20.19.0' } },
-  postgres: { dir: join(work, 'core-postgres'), inst: ['@inst/core', '@inst/storage-postgres'], registry: { pg: '^8.11.0', '@types/node': '^20.19.0' } },
+  postgres: { dir: join(work, 'core-postgres'), inst: ['@inst/core', '@inst/storage-postgres', '@inst/daemon-host'], registry: { pg: '^8.11.0', '@types/node': '^20.19.0' } },
   runs: { dir: join(work, 'runs'), inst: ['@inst/runs'], registry: { '@types/node': '^20.19.0' } },
 } as const;
 const installs = new Map<keyof typeof consumers, Promise<void>>();
@@ -128,7 +128,7 @@ describe('@inst/core with SQLite (npm install @inst/core better-sqlite3)', () =>
   });
 });
 
-describe('@inst/core with Postgres only (npm install @inst/core pg)', () => {
+describe('@inst/core with Postgres only (npm install @inst/core @inst/daemon-host pg)', () => {
   let adminUrl: string;
   let database: string | undefined;
 
@@ -152,7 +152,7 @@ describe('@inst/core with Postgres only (npm install @inst/core pg)', () => {
     expect(findInstalled(consumers.postgres.dir, 'better-sqlite3')).toEqual([]);
   });
 
-  it('ESM JavaScript: a scratch Postgres database opens and stores a run; SQLite fails with DriverNotInstalledError', async () => {
+  it('ESM JavaScript: a scratch Postgres database opens and stores a run; SQLite fails with DriverNotInstalledError; the daemon host imports', async () => {
     await installs.get('postgres');
     database = `inst_pack_check_${process.pid}_${Date.now()}`;
     const client = new pg.Client({ connectionString: adminUrl });
@@ -170,6 +170,7 @@ describe('@inst/core with Postgres only (npm install @inst/core pg)', () => {
     expect(seen.status).toBe('NOT_STARTED');
     expect(seen.sqlite).toMatchObject({ name: 'DriverNotInstalledError', code: 'DRIVER_NOT_INSTALLED', packageName: 'better-sqlite3' });
     expect((seen.sqlite as { message: string }).message).toContain('npm install better-sqlite3');
+    expect(seen.loaded).toEqual({ daemonHost: 'function', runQueue: true });
   });
 
   it.each(Object.keys(TS_RESOLUTIONS) as (keyof typeof TS_RESOLUTIONS)[])('TypeScript, moduleResolution %s (storage-postgres types name pg types)', async (resolution) => {

@@ -121,3 +121,46 @@ export async function runBlock(block: ReadmeBlock, options: { databaseUrl?: stri
     rmSync(cwd, { recursive: true, force: true });
   }
 }
+
+/** One TypeScript error in a README block: where (README and line) and what. */
+export interface BlockTypeError {
+  readonly block: string;
+  readonly message: string;
+}
+
+/**
+ * Type-checks ```ts blocks as a user's strict TypeScript project would (`module` / `moduleResolution` NodeNext,
+ * ESM, Node's types), against the built packages' declarations (no source condition): one program over all blocks,
+ * each its own module. Returns every error, named by README and line.
+ */
+export async function typeCheckBlocks(blocks: readonly ReadmeBlock[]): Promise<BlockTypeError[]> {
+  const ts = (await import('typescript')).default;
+  const dir = join(PACKAGE_DIR, '.typecheck');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const files = new Map<string, ReadmeBlock>();
+  for (const block of blocks) {
+    const file = join(dir, `${block.readme.split('/')[1]}-${block.line}.ts`);
+    // `export {}` keeps each block a module of its own (top-level names of two blocks never clash).
+    writeFileSync(file, `${block.code}\nexport {};\n`);
+    files.set(resolve(file), block);
+  }
+  const program = ts.createProgram([...files.keys()], {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    lib: ['lib.es2023.d.ts', 'lib.esnext.disposable.d.ts'],
+    types: ['node'],
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+  });
+  return ts.getPreEmitDiagnostics(program).map((diagnostic) => {
+    const text = ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
+    const block = diagnostic.file ? files.get(resolve(diagnostic.file.fileName)) : undefined;
+    if (!diagnostic.file || !block) return { block: diagnostic.file?.fileName ?? '(program)', message: text };
+    const { line } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0);
+    // The block's first code line is the line after its fence.
+    return { block: `${block.readme}:${block.line + 1 + line}`, message: `TS${diagnostic.code}: ${text}` };
+  });
+}

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blockName, checkedPackageDirs, readmeBlocks, ROOT, runBlock } from './blocks';
+import { blockName, checkedPackageDirs, readmeBlocks, ROOT, runBlock, typeCheckBlocks } from './blocks';
 
 const blocks = readmeBlocks();
 const runnable = blocks.filter((block) => !block.flags.includes('no-run'));
@@ -69,6 +69,11 @@ describe('README code blocks', () => {
 
   it('blocks marked no-run stay rare (at most one in five)', () => {
     expect(blocks.filter((block) => block.flags.includes('no-run')).map(blockName).length).toBeLessThanOrEqual(Math.floor(blocks.length / 5));
+  });
+
+  it('every ts block that runs type-checks as a strict TypeScript user project (NodeNext, the built packages)', async () => {
+    const errors = await typeCheckBlocks(runnable.filter((block) => block.lang === 'ts'));
+    expect(errors.map((error) => `${error.block}: ${error.message}`).join('\n')).toBe('');
   });
 
   it.each(runnable.map((block) => [blockName(block), block] as const))('%s runs to completion', async (_name, block) => {
