@@ -3,7 +3,7 @@
  * public methods call this package's functions with the ops itself, as the facade's adapter does.
  */
 import { RunNotFoundError } from '@inst/errors';
-import type { EventHandlerFn, EventLogStorage, EventTypeSelection, RunStorage, WatchedEvent, WatchOptions } from '@inst/storage';
+import type { EventHandlerFn, EventLogStorage, EventTypeSelection, RunStorage, WatchAllRunsOptions, WatchedEvent, WatchOptions } from '@inst/storage';
 import type {
   DagsterRun} from '@inst/types';
 import {
@@ -133,10 +133,18 @@ export class FakeEventLogStorage {
     this.#callbacks.delete(callback);
   }
 
-  async *#watch(runId: string, { after, signal }: WatchOptions): AsyncGenerator<WatchedEvent> {
+  /** The storage's all-runs watch: every run's records after `after`, in storage-id order (of `eventTypes` only, if given). */
+  watchAllRuns(options: WatchAllRunsOptions = {}): AsyncIterable<WatchedEvent> {
+    const types = typesOf(options.eventTypes);
+    return this.#watch(null, options, types);
+  }
+
+  async *#watch(runId: string | null, { after, signal }: WatchOptions, types?: Set<string> | null): AsyncGenerator<WatchedEvent> {
     let last = after === null || after === undefined ? 0 : typeof after === 'number' ? after : EventLogCursor.parse(after).storageId();
     while (!signal?.aborted) {
-      const pending = this.records.filter((record) => record.runId === runId && record.storageId > last);
+      const pending = this.records.filter(
+        (record) => (runId === null || record.runId === runId) && record.storageId > last && (!types || types.has(record.eventLogEntry.dagsterEvent?.eventType ?? '')),
+      );
       for (const record of pending) {
         last = record.storageId;
         yield { record, cursor: cursorOf(record.storageId) };

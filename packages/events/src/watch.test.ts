@@ -1,9 +1,9 @@
-import { InvalidCursorError, RunNotFoundError } from '@inst/errors';
+import { InvalidCursorError, NotSupportedError, RunNotFoundError } from '@inst/errors';
 import type { WatchedEvent } from '@inst/storage';
 import { DagsterEventType, DagsterRun, DagsterRunStatus, EventLogCursor, type EventLogEntry } from '@inst/types';
 import { describe, expect, it } from 'vitest';
 import { createFakeOps, eventEntry, logEntry } from './fake-ops.test-support';
-import { endWatchEventLogs, watchEventLogs, watchRunEvents } from './watch';
+import { endWatchEventLogs, watchAllRunEvents, watchEventLogs, watchRunEvents } from './watch';
 import { handleNewEvent } from './write';
 
 const E = DagsterEventType;
@@ -146,5 +146,35 @@ describe('watchEventLogs / endWatchEventLogs', () => {
     await handleNewEvent(ops, logEntry('r1', 'unseen'));
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(seen).toHaveLength(1);
+  });
+});
+
+describe('watchAllRunEvents', () => {
+  it('yields the events of every run after the cursor in storage-id order, once each, of the asked types, until aborted', async () => {
+    const ops = createFakeOps();
+    ops.events.repeatInWatch = true;
+    await handleNewEvent(ops, logEntry('r1', 'zero'));
+    await handleNewEvent(ops, logEntry('r2', 'one'));
+    const controller = new AbortController();
+    const iterator = watchAllRunEvents(ops, { after: 1, signal: controller.signal })[Symbol.asyncIterator]();
+    const later = take(iterator, 3);
+    await handleNewEvent(ops, logEntry('r3', 'two'));
+    await handleNewEvent(ops, logEntry('r1', 'three'));
+    const got = await later;
+    expect(messages(got)).toEqual(['one', 'two', 'three']);
+    expect(got.map((e) => e.record.runId)).toEqual(['r2', 'r3', 'r1']);
+    controller.abort();
+    expect((await iterator.next()).done).toBe(true);
+
+    const typed = watchAllRunEvents(ops, { eventTypes: [E.RUN_SUCCESS], signal: new AbortController().signal })[Symbol.asyncIterator]();
+    const success = take(typed, 1);
+    await handleNewEvent(ops, eventEntry('r2', E.RUN_SUCCESS));
+    expect((await success).map((e) => e.record.eventLogEntry.dagsterEventType)).toEqual([E.RUN_SUCCESS]);
+    await typed.return?.();
+  });
+
+  it('fails with NotSupportedError on a storage without watchAllRuns', async () => {
+    const storage = { getRecordsForRun: () => Promise.reject(new Error('not reached')) };
+    await expect(watchAllRunEvents({ eventLogStorage: storage as never })[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(NotSupportedError);
   });
 });

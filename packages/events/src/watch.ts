@@ -1,5 +1,5 @@
-import { RunNotFoundError } from '@inst/errors';
-import type { EventHandlerFn, WatchedEvent, WatchOptions } from '@inst/storage';
+import { NotSupportedError, RunNotFoundError } from '@inst/errors';
+import type { EventHandlerFn, WatchAllRunsOptions, WatchedEvent, WatchOptions } from '@inst/storage';
 import { DagsterEventType, EventLogCursor, type EventLogRecord } from '@inst/types';
 import type { EventsInstanceOps } from './ops';
 
@@ -77,6 +77,38 @@ export async function* watchRunEvents(
     if (!controller.signal.aborted) throw error;
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    controller.abort();
+  }
+}
+
+/**
+ * The events of every run after `after` (a storage id or its cursor; from the start when absent), of
+ * `eventTypes` only when given, each once and in storage-id order, as they are stored — also while
+ * several processes write different runs at once (on Postgres the storage waits at a hole in the ids
+ * until the writers that may fill it have ended). Ends quietly when `signal` aborts. Built on the
+ * event log storage's `watchAllRuns`; a storage without one fails with a NotSupportedError. The ids
+ * are those of `getLogsForAllRunsByLogId` (on run-sharded SQLite: index ids, asset and run-status
+ * events only).
+ */
+export async function* watchAllRunEvents(ops: Pick<EventsInstanceOps, 'eventLogStorage'>, options: WatchAllRunsOptions = {}): AsyncGenerator<WatchedEvent, void, undefined> {
+  const storage = ops.eventLogStorage;
+  if (!storage.watchAllRuns) throw new NotSupportedError('This event log storage cannot watch all runs (it has no watchAllRuns)');
+  if (options.signal?.aborted) return;
+  let lastStorageId = storageIdOf(options.after);
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const watched of storage.watchAllRuns({ ...options, signal: controller.signal })) {
+      if (controller.signal.aborted) return;
+      if (watched.record.storageId <= lastStorageId) continue;
+      lastStorageId = watched.record.storageId;
+      yield watched;
+    }
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
     controller.abort();
   }
 }
