@@ -5,7 +5,7 @@
  * partition, daemon health from the heartbeats.
  */
 import { writeFileSync } from 'node:fs';
-import { AssetKey, InstigatorStatus, type DagsterRun, type InstigatorState } from '@inst/types';
+import { AssetKey, InstigatorStatus, InstigatorType, TickData, TickStatus, type DagsterRun, type InstigatorState } from '@inst/types';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, openPage, startFixture, until, type Fixture } from './support';
@@ -125,6 +125,13 @@ describe('automation page', () => {
     const failed = ticks('new_files').first();
     expect(await failed.getAttribute('data-status')).toBe('FAILURE');
     expect(await failed.locator('td:nth-child(4)').innerText()).toContain('SensorError: the bucket is gone');
+
+    // A tick stored while the page is open shows up without a reload.
+    const tick = await fixture.instance.createTick(
+      new TickData({ instigatorOriginId: seeded.sensor.instigatorOriginId, selectorId: seeded.sensor.selectorId, instigatorName: 'new_files', instigatorType: InstigatorType.SENSOR, status: TickStatus.STARTED, timestamp: Date.now() / 1000 }),
+    );
+    await fixture.instance.updateTick(tick.withStatus(TickStatus.SKIPPED, { skipReason: 'no new files' }));
+    await page.locator('[data-testid=instigator][data-name=new_files] [data-testid=tick][data-status=SKIPPED]', { hasText: 'no new files' }).waitFor();
     await page.close();
   });
 

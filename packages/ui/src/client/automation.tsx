@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { Link } from 'wouter-preact';
 import { ApiError, postJson } from './api';
 import { statusClass, time } from './format';
-import { useJson } from './hooks';
+import { useInterval, useJson } from './hooks';
 
 interface Instigator {
   name: string;
@@ -95,6 +95,7 @@ function InstigatorCard({ instigator: s, reload }: { instigator: Instigator; rel
   );
 }
 
+const REFRESH_MS = 5000;
 const IN_PROGRESS = new Set(['QUEUED', 'NOT_STARTED', 'STARTING', 'STARTED', 'CANCELING']);
 
 /** "3 of 10 partitions succeeded, 1 failed, 2 in progress, 4 not started" (the parts that are not zero). */
@@ -113,6 +114,12 @@ export function AutomationPage() {
   const instigators = useJson<{ instigators: Instigator[] }>('/api/instigators');
   const backfills = useJson<{ backfills: Backfill[]; cursor: string | null }>('/api/backfills');
   const daemons = useJson<{ daemons: Daemon[] }>('/api/daemons');
+  // Ticks, backfill runs and heartbeats change while the page is open: read them again now and then.
+  useInterval(() => {
+    instigators.reload();
+    backfills.reload();
+    daemons.reload();
+  }, REFRESH_MS);
   return (
     <section>
       <h1>Automation</h1>

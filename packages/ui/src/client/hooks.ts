@@ -66,3 +66,13 @@ export function useThrottled(fn: () => void, ms: number): () => void {
     }, ms);
   }, [ms]);
 }
+
+/** Calls `fn` every `ms` while mounted (pages whose data has no stream: automation). */
+export function useInterval(fn: () => void, ms: number): void {
+  const latest = useRef(fn);
+  latest.current = fn;
+  useEffect(() => {
+    const timer = setInterval(() => latest.current(), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+}

@@ -15,6 +15,7 @@ function keyOf(raw: string | undefined): AssetKey {
 }
 
 interface AssetNodeInfo {
+  key: AssetKey;
   groupName: string | null;
   partitioned: boolean;
   jobNames: readonly string[];
@@ -26,9 +27,23 @@ async function assetNodes(workspace: Workspace | undefined): Promise<Map<string,
   const nodes = new Map<string, AssetNodeInfo>();
   for (const location of workspace?.locations ?? []) {
     const snapshot = await location.snapshot().catch(() => null);
-    for (const node of snapshot?.assetNodes ?? []) nodes.set(new AssetKey(node.assetKey).toString(), { groupName: node.groupName, partitioned: node.partitioned, jobNames: node.jobNames, location });
+    for (const node of snapshot?.assetNodes ?? []) {
+      const key = new AssetKey(node.assetKey);
+      nodes.set(key.toString(), { key, groupName: node.groupName, partitioned: node.partitioned, jobNames: node.jobNames, location });
+    }
   }
   return nodes;
+}
+
+/** The keys of a group's asset nodes under `prefix`, in key order, after `cursor` (a key string), at most `limit`. */
+function groupKeys(nodes: ReadonlyMap<string, AssetNodeInfo>, group: string, prefix: readonly string[], cursor: string | null, limit: number): AssetKey[] {
+  return [...nodes.values()]
+    .filter((node) => node.groupName === group)
+    .map((node) => node.key)
+    .filter((key) => prefix.every((part, i) => key.path[i] === part))
+    .sort((a, b) => (a.toString() < b.toString() ? -1 : a.toString() > b.toString() ? 1 : 0))
+    .filter((key) => cursor === null || key.toString() > cursor)
+    .slice(0, limit);
 }
 
 function materializationJson(record: EventLogRecord) {
@@ -77,18 +92,19 @@ export function mountAssets(app: Hono, instance: Instance, workspace: Workspace 
     const prefix = (c.req.query('prefix') ?? '').split('/').filter(Boolean);
     const group = c.req.query('group') || null;
     const limit = limitOf(c.req.query('limit'), 100, 1000);
-    const keys = await instance.getAssetKeys(prefix.length ? prefix : null, limit + 1, c.req.query('cursor') || null);
+    const cursor = c.req.query('cursor') || null;
+    const nodes = await assetNodes(workspace);
+    // A group is the code's (storage has no group column): its keys come from the code's asset nodes, paged the same way.
+    const keys = group ? groupKeys(nodes, group, prefix, cursor, limit + 1) : await instance.getAssetKeys(prefix.length ? prefix : null, limit + 1, cursor);
     const page = keys.slice(0, limit);
     const records = new Map((await instance.getAssetRecords(page)).map((r) => [r.assetEntry.assetKey.toString(), r]));
-    const nodes = await assetNodes(workspace);
     const assets = page
       .map((key) => {
         const record = records.get(key.toString());
         const last = record?.assetEntry.lastMaterializationRecord ?? null;
         const node = nodes.get(key.toString());
         return { key: key.path, groupName: node?.groupName ?? null, partitioned: node?.partitioned ?? null, latest: last ? materializationJson(last) : null };
-      })
-      .filter((a) => !group || a.groupName === group);
+      });
     return c.json({ assets, groups: [...new Set([...nodes.values()].map((n) => n.groupName).filter(Boolean))].sort(), cursor: keys.length > limit ? page.at(-1)!.toString() : null });
   });
 
