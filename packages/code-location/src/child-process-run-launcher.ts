@@ -46,11 +46,26 @@ export interface ChildProcessRunLauncherOptions {
   /** Poll interval (ms) while waiting for a terminated worker to exit (default 50). */
   pollIntervalMs?: number;
   /**
-   * After the first launch, keep one spare worker with the instance open and the executor loaded, so the next run
-   * starts without paying for Node, tsx and module loading (default true).
+   * How often (ms) a worker reads its run's status to notice a termination asked for through storage (a
+   * terminate from another host); default 1000, 0 turns it off (then only signals stop a worker).
+   */
+  cancelPollIntervalMs?: number;
+  /** This launcher's host name, compared with the host in a run's worker tag (default `os.hostname()`). */
+  host?: string;
+  /**
+   * After the first launch, keep spare workers with the instance open and the executor loaded, so the next runs
+   * start without paying for Node, tsx and module loading (default true; false is `spareWorkers: 0`).
    */
   prewarm?: boolean;
+  /**
+   * How many spare workers to keep (default {@link DEFAULT_SPARE_WORKERS}). Each takes one run and is replaced;
+   * a spare that dies is dropped from the pool (and replaced, unless it died before it was ready).
+   */
+  spareWorkers?: number;
 }
+
+/** Spare workers kept by default: enough for a few launches in quick succession. */
+export const DEFAULT_SPARE_WORKERS = 2;
 
 const LAUNCHER = 'ChildProcessRunLauncher';
 
@@ -64,7 +79,10 @@ export class ChildProcessRunLauncher implements RunLauncher {
   readonly supportsCheckRunWorkerHealth = true;
   #registered: ChildProcessLauncherInstance | undefined;
   readonly #options: ChildProcessRunLauncherOptions;
-  #spare: Spare | undefined;
+  /** Spare workers, oldest first (ready or still starting). */
+  readonly #spares: Spare[] = [];
+  readonly #spareTarget: number;
+  readonly #host: string;
   #disposed = false;
   /** Workers started by this launcher, by run id, until they exit. */
   readonly #children = new Map<string, { child: ChildProcess; exited: Promise<void> }>();
@@ -72,6 +90,20 @@ export class ChildProcessRunLauncher implements RunLauncher {
   constructor(options: ChildProcessRunLauncherOptions = {}) {
     this.#options = options;
     this.#registered = options.instance;
+    this.#host = options.host ?? hostname();
+    const spares = options.prewarm === false ? 0 : (options.spareWorkers ?? DEFAULT_SPARE_WORKERS);
+    if (!Number.isInteger(spares) || spares < 0) throw new InvalidArgumentError(`spareWorkers must be a whole number of workers, 0 or more; got ${String(options.spareWorkers)}`);
+    this.#spareTarget = spares;
+  }
+
+  /** Pids of the spare workers (ready or starting). */
+  get spareWorkers(): readonly number[] {
+    return this.#spares.map((spare) => spare.child.pid ?? -1);
+  }
+
+  /** Pids of the spare workers that have the instance open and wait for a run. */
+  get readySpareWorkers(): readonly number[] {
+    return this.#spares.filter((spare) => spare.ready).map((spare) => spare.child.pid ?? -1);
   }
 
   /** Called once by the instance that takes this launcher. */
@@ -101,9 +133,11 @@ export class ChildProcessRunLauncher implements RunLauncher {
   }
 
   /**
-   * Asks the run's worker to stop: RUN_CANCELING, then SIGTERM (the worker ends the run CANCELED), then SIGKILL
-   * after the grace period (and RUN_CANCELED written here). Works from any process on the worker's host. False
-   * for an unknown or finished run, or when no worker can be reached (the run stays CANCELING, as in Dagster).
+   * Asks the run's worker to stop. RUN_CANCELING is written first; a worker reads its run's status while it runs
+   * and stops itself on it (it ends the run CANCELED), which is all a process on another host (or without the
+   * right to signal the worker) can do: it returns true then. On the worker's host it also sends SIGTERM, and
+   * SIGKILL after the grace period (writing RUN_CANCELED itself). False for an unknown or finished run, or a run
+   * with no recorded worker (the run stays CANCELING until monitoring's cancel timeout, as in Dagster).
    */
   async terminate(runId: string): Promise<boolean> {
     const instance = this.#instance();
@@ -115,10 +149,11 @@ export class ChildProcessRunLauncher implements RunLauncher {
       await instance.reportEngineEvent(`[${LAUNCHER}] Unable to find the run worker to send a termination request to.`, run);
       return false;
     }
-    if (worker.host !== hostname()) {
-      await instance.reportEngineEvent(`[${LAUNCHER}] The run worker runs on host ${worker.host}; it can only be terminated from that host.`, run);
-      return false;
-    }
+    const throughStorage = async (why: string): Promise<boolean> => {
+      await instance.reportEngineEvent(`[${LAUNCHER}] ${why}; the worker (pid ${worker.pid}) stops on the run's CANCELING status.`, run);
+      return true;
+    };
+    if (worker.host !== this.#host) return throughStorage(`The run worker runs on host ${worker.host}`);
     if (!processIsAlive(worker.pid)) {
       const latest = (await instance.getRunById(runId)) ?? run;
       if (!latest.isFinished) await instance.reportRunCanceled(latest, `Run worker (pid ${worker.pid}) was not running; marking the run as canceled.`);
@@ -126,7 +161,8 @@ export class ChildProcessRunLauncher implements RunLauncher {
     }
     try {
       process.kill(worker.pid, 'SIGTERM');
-    } catch {
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EPERM') return throughStorage('This process may not signal the run worker');
       // It exited in between; handled below like a worker that stopped on its own.
     }
     const grace = (this.#options.terminateGracePeriodSeconds ?? 10) * 1000;
@@ -162,7 +198,7 @@ export class ChildProcessRunLauncher implements RunLauncher {
     const worker = runWorkerOf(latest.tags);
     if (!worker) return { status: WorkerStatus.NOT_FOUND, msg: `Run ${run.runId} has no ${RUN_WORKER_TAG} tag` };
     const runWorkerId = `${worker.host}:${worker.pid}`;
-    if (worker.host !== hostname()) return { status: WorkerStatus.UNKNOWN, msg: `Run worker runs on host ${worker.host}`, runWorkerId };
+    if (worker.host !== this.#host) return { status: WorkerStatus.UNKNOWN, msg: `Run worker runs on host ${worker.host}`, runWorkerId };
     // A finished run's worker is done, even while its process is still closing the instance.
     if (latest.status === DagsterRunStatus.SUCCESS) return { status: WorkerStatus.SUCCESS, runWorkerId };
     if (latest.isFinished) return { status: WorkerStatus.FAILED, msg: `The run ended ${latest.status}`, runWorkerId };
@@ -190,17 +226,24 @@ export class ChildProcessRunLauncher implements RunLauncher {
     clearTimeout(timer);
   }
 
-  /** Stops the spare worker; run workers keep running (they are their runs' own processes). */
+  /** Stops the spare workers; run workers keep running (they are their runs' own processes). */
   async dispose(): Promise<void> {
     this.#disposed = true;
-    const spare = this.#spare;
-    this.#spare = undefined;
-    if (spare && !spare.gone) {
-      const exited = new Promise<void>((resolve) => spare.child.once('exit', () => resolve()));
-      spare.child.kill('SIGTERM');
-      await Promise.race([exited, sleep(5_000)]);
-      if (!spare.gone) spare.child.kill('SIGKILL');
-    }
+    const spares = this.#spares.splice(0);
+    await Promise.all(
+      spares
+        .filter((spare) => !spare.gone)
+        .map(async (spare) => {
+          const exited = new Promise<void>((resolve) => spare.child.once('exit', () => resolve()));
+          spare.child.kill('SIGTERM');
+          await Promise.race([exited, sleep(5_000)]);
+          if (!spare.gone) spare.child.kill('SIGKILL');
+        }),
+    );
+  }
+
+  #cancelPoll(): { cancelPollMs?: number } {
+    return this.#options.cancelPollIntervalMs === undefined ? {} : { cancelPollMs: this.#options.cancelPollIntervalMs };
   }
 
   #instanceModule(): string {
@@ -223,7 +266,7 @@ export class ChildProcessRunLauncher implements RunLauncher {
 
     let child = await this.#takeSpare(run.runId, resume);
     if (!child) {
-      const args: RunWorkerArgs = { runId: run.runId, instanceRef: instance.getRef(), instanceModule: this.#instanceModule(), resume };
+      const args: RunWorkerArgs = { runId: run.runId, instanceRef: instance.getRef(), instanceModule: this.#instanceModule(), resume, ...this.#cancelPoll() };
       child = this.#spawnWorker(args, `${run.runId}.log`, false);
       if (child.pid === undefined) {
         const spawned = child;
@@ -242,8 +285,8 @@ export class ChildProcessRunLauncher implements RunLauncher {
     });
     worker.unref();
     await instance.addRunTags(run.runId, { [RUN_WORKER_TAG]: runWorkerTagValue(worker.pid!) });
-    // The next launch gets a worker that has already loaded the instance and the executor.
-    if (this.#options.prewarm ?? true) this.#replenishSpare();
+    // The next launches get workers that have already loaded the instance and the executor.
+    this.#replenishSpares();
   }
 
   #spawnWorker(args: RunWorkerArgs, logName: string, spare: boolean): ChildProcess {
@@ -265,20 +308,26 @@ export class ChildProcessRunLauncher implements RunLauncher {
     }
   }
 
-  /** Starts a spare worker (instance open, waiting for a run) unless one is there or starting. */
-  #replenishSpare(): void {
-    if (this.#spare || this.#disposed) return;
+  /** Starts spare workers (instance open, waiting for a run) until the pool has its size. */
+  #replenishSpares(): void {
+    while (this.#spares.length < this.#spareTarget && !this.#disposed) {
+      if (!this.#startSpare()) return;
+    }
+  }
+
+  /** Starts one spare worker; false when the launcher cannot start workers (no instance module). */
+  #startSpare(): boolean {
     let args: RunWorkerArgs;
     try {
-      args = { runId: '', instanceRef: this.#instance().getRef(), instanceModule: this.#instanceModule(), resume: false, spare: true };
+      args = { runId: '', instanceRef: this.#instance().getRef(), instanceModule: this.#instanceModule(), resume: false, spare: true, ...this.#cancelPoll() };
     } catch {
-      return;
+      return false;
     }
     const logName = `spare-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.log`;
     const child = this.#spawnWorker(args, logName, true);
     let settle: (ok: boolean) => void = () => {};
     const spare: Spare = { child, logName, ready: false, gone: false, whenReady: new Promise<boolean>((resolve) => (settle = resolve)) };
-    this.#spare = spare;
+    this.#spares.push(spare);
     child.on('message', (message: { kind?: string }) => {
       if (message?.kind === 'spare-ready') {
         spare.ready = true;
@@ -286,23 +335,33 @@ export class ChildProcessRunLauncher implements RunLauncher {
       }
     });
     const forget = (): void => {
+      if (spare.gone) return;
       spare.gone = true;
       settle(false);
-      if (this.#spare === spare) this.#spare = undefined;
+      const at = this.#spares.indexOf(spare);
+      if (at < 0) return; // handed to a run
+      this.#spares.splice(at, 1);
+      // A spare killed while waiting is replaced; one that died before it was ready is not (it would die again,
+      // e.g. an instance that cannot be opened): the next launch starts cold and tries again.
+      if (spare.ready) this.#replenishSpares();
     };
     child.once('exit', forget);
     child.once('error', forget);
     // An idle spare keeps neither this process alive nor its event loop busy; it exits when this process does.
     child.unref();
     (child.channel as { unref?: () => void } | undefined)?.unref?.();
+    return true;
   }
 
-  /** Hands the run to the ready spare worker; undefined (cold start) when there is none or it does not accept. */
+  /**
+   * Hands the run to a spare worker — a ready one, else the one that started first (it is further along than a
+   * worker started now) — or undefined (cold start) when there is none or it does not accept.
+   */
   async #takeSpare(runId: string, resume: boolean): Promise<ChildProcess | undefined> {
-    const spare = this.#spare;
+    const at = Math.max(0, this.#spares.findIndex((candidate) => candidate.ready && !candidate.gone));
+    const spare = this.#spares[at];
     if (!spare || spare.gone) return undefined;
-    this.#spare = undefined;
-    // A spare still starting is further along than a worker started now: wait for it.
+    this.#spares.splice(at, 1);
     if (!spare.ready && !(await spare.whenReady)) return undefined;
     if (!spare.child.connected) return undefined;
     const accepted = await new Promise<boolean>((resolve) => {

@@ -11,7 +11,7 @@ import { loadJob } from './definitions-api';
 import { injectEnvVars } from './env-file';
 import { isDefinitions } from './handlers';
 import { importDefinitions } from './module-loader';
-import { RUN_WORKER_TAG, RunWorkerMessages, runWorkerTagValue, type RunWorkerArgs } from './run-worker';
+import { DEFAULT_CANCEL_POLL_MS, RUN_WORKER_TAG, RunWorkerMessages, runWorkerTagValue, type RunWorkerArgs } from './run-worker';
 import { targetOfRun } from './target';
 
 /** What the worker uses of the instance it opens (`@inst/core`'s Instance). */
@@ -66,6 +66,34 @@ function waitForAssignment(): Promise<{ runId: string; resume: boolean } | null>
   });
 }
 
+/**
+ * Reads the run's status every `pollMs` while it executes and stops the run (as SIGTERM does) once someone has
+ * asked for it to be canceled — RUN_CANCELING written by a terminate from any process or host, or the run
+ * already marked CANCELED. Returns the function that stops the watch.
+ */
+function watchForCancel(instance: WorkerInstance, runId: string, pollMs: number): () => void {
+  if (!(pollMs > 0)) return () => {};
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const look = async (): Promise<void> => {
+    try {
+      const status = (await instance.getRunById(runId))?.status;
+      if (status === DagsterRunStatus.CANCELING || status === DagsterRunStatus.CANCELED) {
+        controller.abort();
+        return;
+      }
+    } catch {
+      // A failed read (storage briefly unavailable) is tried again on the next round.
+    }
+    if (!stopped) timer = setTimeout(() => void look(), pollMs);
+  };
+  timer = setTimeout(() => void look(), pollMs);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
 async function main(): Promise<number> {
   const instance = await openInstance();
   if (args.spare) {
@@ -111,8 +139,13 @@ async function main(): Promise<number> {
       }
       const current = (await instance.getRunById(run.runId)) ?? run;
       const resume = args.resume && current.status === DagsterRunStatus.STARTED;
-      const result = await executeRun(instance, current, loaded.job, { signal: controller.signal, resume, ...(loaded.ioManager ? { ioManager: loaded.ioManager } : {}) });
-      return result.status === DagsterRunStatus.FAILURE ? 1 : 0;
+      const stopWatching = watchForCancel(instance, run.runId, args.cancelPollMs ?? DEFAULT_CANCEL_POLL_MS);
+      try {
+        const result = await executeRun(instance, current, loaded.job, { signal: controller.signal, resume, ...(loaded.ioManager ? { ioManager: loaded.ioManager } : {}) });
+        return result.status === DagsterRunStatus.FAILURE ? 1 : 0;
+      } finally {
+        stopWatching();
+      }
     } catch (error) {
       const latest = (await instance.getRunById(run.runId)) ?? run;
       await instance.reportEngineEvent(RunWorkerMessages.frameworkError, latest, EngineEventData.engineError(SerializableErrorInfo.fromError(error)));

@@ -16,7 +16,16 @@ export interface RunWorkerArgs {
   readonly resume: boolean;
   /** A spare worker: open the instance, then wait for the run over IPC (`runId` is empty until then). */
   readonly spare?: boolean;
+  /**
+   * How often (ms) the worker reads its run's status while it executes; a run found CANCELING (or CANCELED) is
+   * stopped as on SIGTERM. This is how a terminate from a process that cannot signal the worker (another host)
+   * reaches it. Default {@link DEFAULT_CANCEL_POLL_MS}; 0 turns the watch off.
+   */
+  readonly cancelPollMs?: number;
 }
+
+/** Default of {@link RunWorkerArgs.cancelPollMs}. */
+export const DEFAULT_CANCEL_POLL_MS = 1000;
 
 /** Run tag holding the run worker's process as JSON `{"host": …, "pid": …}` (like Dagster's `.dagster/grpc_info`). */
 export const RUN_WORKER_TAG = '.inst/run_worker';

@@ -50,13 +50,19 @@ async function makeHome(postgresUrl?: string): Promise<string> {
 }
 
 async function enqueue(instance: Instance, n: number): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    const run = await instance.createRun({
-      jobName: 'job',
-      remoteJobOrigin: ORIGIN,
-      tags: { tenant: `t${i % 50}`, team: i % 2 ? 'a' : 'b', ...(i % 5 === 0 ? { db: 'x' } : {}), 'dagster/priority': String(i % 3) },
-    });
-    await instance.submitRun(run.runId);
+  // Eight submitters at once: enqueueing is not what is measured.
+  let next = 0;
+  await Promise.all(Array.from({ length: 8 }, () => enqueueNext()));
+  async function enqueueNext(): Promise<void> {
+    while (next < n) {
+      const i = next++;
+      const run = await instance.createRun({
+        jobName: 'job',
+        remoteJobOrigin: ORIGIN,
+        tags: { tenant: `t${i % 50}`, team: i % 2 ? 'a' : 'b', ...(i % 5 === 0 ? { db: 'x' } : {}), 'dagster/priority': String(i % 3) },
+      });
+      await instance.submitRun(run.runId);
+    }
   }
 }
 
@@ -90,7 +96,7 @@ async function twoDaemons(url: string, batchClaims: boolean) {
   const startAt = Date.now() + 3000;
   const children = [0, 1].map(
     () =>
-      new Promise<{ launched: number; finishedAt: number }>((resolve, reject) => {
+      new Promise<{ launched: number; startedAt: number; finishedAt: number }>((resolve, reject) => {
         const child = spawn(process.execPath, ['--import', tsx, '--conditions=@inst/source', join(import.meta.dirname, 'drain-child.ts'), home, String(startAt), batchClaims ? '1' : '0'], {
           stdio: ['ignore', 'pipe', 'inherit'],
         });
@@ -100,7 +106,9 @@ async function twoDaemons(url: string, batchClaims: boolean) {
       }),
   );
   const results = await Promise.all(children);
-  const seconds = (Math.max(...results.map((r) => r.finishedAt)) - startAt) / 1000;
+  if (process.env.DEBUG) console.error(JSON.stringify(results));
+  // From the first iteration of either daemon (their start-up is not the queue's cost) to the last one's end.
+  const seconds = (Math.max(...results.map((r) => r.finishedAt)) - Math.min(...results.map((r) => r.startedAt))) / 1000;
   const launched = results.reduce((n, r) => n + r.launched, 0);
   const queued = await instance.getRunsCount(new RunsFilter({ statuses: [DagsterRunStatus.QUEUED] }));
   await instance.dispose();
@@ -121,7 +129,7 @@ const report = (result: { case: string; runsPerSecond: number }) => {
   results.push(result);
   console.log(JSON.stringify(result));
 };
-for (const batch of modes) report(await single('sqlite', batch));
+if (process.env.BACKENDS !== 'postgres') for (const batch of modes) report(await single('sqlite', batch));
 if (await pgAvailable()) {
   for (const batch of modes) {
     for (const run of [(url: string) => single('postgres', batch, url), (url: string) => twoDaemons(url, batch)]) {

@@ -6,12 +6,16 @@ const [home = '', startAtArg = '0', batch = '0'] = process.argv.slice(2);
 const instance = await Instance.fromConfig(home);
 await new Promise((r) => setTimeout(r, Math.max(0, Number(startAtArg) - Date.now())));
 let launched = 0;
+const startedAt = Date.now();
+const iterations: number[] = [];
 for (;;) {
-  const result = await runQueueIteration(instance, { pageSize: 1000, batchClaims: batch === '1', maxClaims: 250 });
+  const t = performance.now();
+  const result = await runQueueIteration(instance, { pageSize: 1000, batchClaims: batch === '1', maxClaims: 1000 });
   launched += result.launched.length;
+  iterations.push(Math.round(performance.now() - t));
   if (result.claimed.length === 0) break;
 }
 const finishedAt = Date.now();
 await closeQueueLock(instance);
 await instance.dispose();
-process.stdout.write(`${JSON.stringify({ launched, finishedAt })}\n`);
+process.stdout.write(`${JSON.stringify({ launched, startedAt, finishedAt, iterations })}\n`);

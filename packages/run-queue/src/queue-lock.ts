@@ -15,8 +15,10 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
+import type Database from 'better-sqlite3';
+import { loadBetterSqlite3 } from './drivers';
+import { DedicatedPgConnection } from './pg-connection';
+import { PostgresRunClaimer } from './postgres-claim';
 
 /** A named lock shared by every process on one database. */
 export interface QueueLock {
@@ -55,48 +57,38 @@ export function advisoryLockKey(name: string): string {
   return createHash('sha1').update(`inst:${name}`).digest().readBigInt64BE(0).toString();
 }
 
+/** How long one wait for an advisory lock lasts before the abort signal is looked at (ms). */
+const LOCK_WAIT_MS = 500;
+/** Postgres's `lock_not_available`: a lock wait ended by `lock_timeout`. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
 /** Postgres session advisory locks on one dedicated connection. */
 export class PostgresQueueLock implements QueueLock {
-  readonly #url: string;
+  readonly #connection: DedicatedPgConnection;
   readonly #local = new InProcessQueueLock();
-  #client: pg.Client | undefined;
-  #connecting: Promise<pg.Client> | undefined;
   #closed = false;
 
   constructor(url: string) {
-    this.#url = url;
-  }
-
-  async #connection(): Promise<pg.Client> {
-    if (this.#client) return this.#client;
-    this.#connecting ??= (async () => {
-      const client = new pg.Client({ connectionString: this.#url, application_name: 'inst-run-queue-lock' });
-      // A lost connection loses its locks; the next call reconnects.
-      client.on('error', () => {
-        if (this.#client === client) this.#client = undefined;
-      });
-      client.on('end', () => {
-        if (this.#client === client) this.#client = undefined;
-      });
-      await client.connect();
-      this.#client = client;
-      return client;
-    })().finally(() => (this.#connecting = undefined));
-    return this.#connecting;
+    this.#connection = new DedicatedPgConnection(url, 'inst-run-queue-lock', `SET lock_timeout = ${LOCK_WAIT_MS}`);
   }
 
   async withLock<T>(name: string, fn: () => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
     if (this.#closed) throw new Error('PostgresQueueLock is closed');
     // One session holds a lock once; callers of this process take turns on it first.
     return this.#local.withLock(name, async () => {
-      const client = await this.#connection();
+      const client = await this.#connection.get();
       const key = advisoryLockKey(name);
-      // Poll with try-lock so that an abort (daemon shutdown) is noticed while waiting.
-      for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
-        const row = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key]);
-        if (row.rows[0]?.locked) break;
-        if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
-        await sleep(wait);
+      // Wait in Postgres's lock queue, which grants in arrival order: daemons take turns instead of the one that
+      // just unlocked winning again. The wait is cut every LOCK_WAIT_MS (lock_timeout, 55P03) so that an abort
+      // (daemon shutdown) is noticed while waiting.
+      for (;;) {
+        try {
+          await client.query('SELECT pg_advisory_lock($1::bigint)', [key]);
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw error;
+          if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+        }
       }
       try {
         return await fn();
@@ -108,9 +100,22 @@ export class PostgresQueueLock implements QueueLock {
 
   async close(): Promise<void> {
     this.#closed = true;
-    const client = this.#client ?? (await this.#connecting?.catch(() => undefined));
-    this.#client = undefined;
-    await client?.end().catch(() => undefined);
+    await this.#connection.close();
+  }
+}
+
+/**
+ * Ends the lock's transaction. A COMMIT that finds the file busy is tried again: a failed COMMIT leaves the
+ * transaction open, which would hold the lock from every other process for good.
+ */
+async function release(db: Database.Database): Promise<void> {
+  for (let wait = 1; db.inTransaction; wait = Math.min(wait * 2, 50)) {
+    try {
+      db.exec('COMMIT');
+    } catch (error) {
+      if (!String((error as { code?: string }).code).startsWith('SQLITE_BUSY')) throw error;
+      await sleep(wait);
+    }
   }
 }
 
@@ -125,11 +130,12 @@ export class SqliteFileQueueLock implements QueueLock {
     this.#directory = directory;
   }
 
-  #database(name: string): Database.Database {
+  async #database(name: string): Promise<Database.Database> {
     let db = this.#databases.get(name);
     if (!db) {
+      const BetterSqlite3 = await loadBetterSqlite3();
       mkdirSync(this.#directory, { recursive: true });
-      db = new Database(join(this.#directory, `.inst-${name.replace(/[^a-zA-Z0-9_-]/g, '_')}.lock.db`));
+      db = new BetterSqlite3(join(this.#directory, `.inst-${name.replace(/[^a-zA-Z0-9_-]/g, '_')}.lock.db`));
       // Never wait inside SQLite (that would block the event loop): poll instead.
       db.pragma('busy_timeout = 0');
       this.#databases.set(name, db);
@@ -139,13 +145,14 @@ export class SqliteFileQueueLock implements QueueLock {
 
   async withLock<T>(name: string, fn: () => Promise<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
     return this.#local.withLock(name, async () => {
-      const db = this.#database(name);
-      for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
+      const db = await this.#database(name);
+      // Still in the transaction of a COMMIT that failed: the lock is already held.
+      for (let wait = 1; !db.inTransaction; wait = Math.min(wait * 2, 50)) {
         try {
           db.exec('BEGIN IMMEDIATE');
           break;
         } catch (error) {
-          if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+          if (!String((error as { code?: string }).code).startsWith('SQLITE_BUSY')) throw error;
           if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
           await sleep(wait);
         }
@@ -153,7 +160,7 @@ export class SqliteFileQueueLock implements QueueLock {
       try {
         return await fn();
       } finally {
-        db.exec('COMMIT');
+        await release(db);
       }
     });
   }
@@ -172,6 +179,30 @@ export interface LockableInstance {
 }
 
 const locks = new WeakMap<object, QueueLock>();
+const claimers = new WeakMap<object, PostgresRunClaimer>();
+
+/** The Postgres database of the instance's run storage, if it has one. */
+function postgresRunStorageUrl(instance: LockableInstance): string | undefined {
+  if (instance.isEphemeral) return undefined;
+  const storage = instance.settings?.storageConfig as { kind?: string; url?: string; sqliteStorages?: { runStorage?: unknown } } | undefined;
+  if (storage?.kind !== 'postgres' || !storage.url || storage.sqliteStorages?.runStorage !== undefined) return undefined;
+  return storage.url;
+}
+
+/**
+ * The set-based claimer of the instance's Postgres run storage (made once per instance, closed by
+ * {@link closeQueueLock}); undefined for other storages.
+ */
+export function runClaimerFor(instance: LockableInstance): PostgresRunClaimer | undefined {
+  let claimer = claimers.get(instance);
+  if (!claimer) {
+    const url = postgresRunStorageUrl(instance);
+    if (url === undefined) return undefined;
+    claimer = new PostgresRunClaimer(url);
+    claimers.set(instance, claimer);
+  }
+  return claimer;
+}
 
 /**
  * The lock every process on the instance's database shares, made once per instance: Postgres storage → advisory
@@ -187,11 +218,14 @@ export function queueLockFor(instance: LockableInstance): QueueLock {
   return lock;
 }
 
-/** Closes and forgets the lock {@link queueLockFor} made for the instance. */
+/** Closes and forgets the lock {@link queueLockFor} and the claimer {@link runClaimerFor} made for the instance. */
 export async function closeQueueLock(instance: object): Promise<void> {
   const lock = locks.get(instance);
+  const claimer = claimers.get(instance);
   locks.delete(instance);
+  claimers.delete(instance);
   await lock?.close();
+  await claimer?.close();
 }
 
 function makeLock(instance: LockableInstance): QueueLock {

@@ -16,14 +16,14 @@ import {
   DagsterEventType,
   DagsterRunStatus,
   EngineEventData,
-  EventLogEntry,
   IN_PROGRESS_RUN_STATUSES,
   RunsFilter,
   SerializableErrorInfo,
   type DagsterRun,
 } from '@inst/types';
 import type { RunQueueInstance } from './ops';
-import { queueLockFor, type QueueLock } from './queue-lock';
+import { runStartingEntry } from './postgres-claim';
+import { queueLockFor, runClaimerFor, type QueueLock } from './queue-lock';
 import { PoolConcurrencyCounter } from './pool-concurrency';
 import { prioritySort, TagConcurrencyLimitsCounter } from './tag-concurrency';
 
@@ -52,8 +52,11 @@ export interface RunQueueIterationOptions {
   /** The cross-process lock; default {@link queueLockFor}(instance). */
   readonly lock?: QueueLock;
   /**
-   * Claim the chosen runs with batched writes (events in one transaction per 250, then the status updates) instead
-   * of one `reportDagsterEvent` per run. Same stored rows; the instance's `handleNewEvent` is bypassed. Default false.
+   * Claim the chosen runs with batched writes instead of one `reportDagsterEvent` per run: on Postgres one
+   * transaction that locks the rows still QUEUED, stores their PIPELINE_STARTING events with `storeEventBatch` and
+   * sets their status with one UPDATE (`PostgresRunClaimer`); elsewhere the events in one `storeEventBatch`
+   * per 250 runs, then each run's status. Same stored rows; the instance's `handleNewEvent` (and so its in-process
+   * listeners and a subclass's override of it) is bypassed. Default false; the daemon host turns it on.
    */
   readonly batchClaims?: boolean;
   /** At most this many runs claimed per iteration (the rest wait for the next one, here or in another daemon); default no cap. */
@@ -201,6 +204,9 @@ export async function runQueueIteration(instance: RunQueueInstance, options: Run
       const selected = await getRunsToDequeue(instance, { now, ...(options.pageSize ? { pageSize: options.pageSize } : {}), ...(options.logger ? { logger: options.logger } : {}) });
       const chosen = options.maxClaims === undefined ? selected : selected.slice(0, Math.max(0, options.maxClaims));
       if (chosen.length === 0) return none;
+      const claimer = options.batchClaims ? runClaimerFor(instance) : undefined;
+      // The claimer's locking read is the re-read: only the runs still QUEUED are claimed.
+      if (claimer) return { claimed: await claimer.claim(chosen, now(), instance.eventLogStorage), claimErrors: new Map<DagsterRun, unknown>() };
       // One read of all chosen runs: a run canceled (or launched elsewhere) since the queue was read is skipped.
       const fresh = new Map<string, DagsterRun>();
       for (let i = 0; i < chosen.length; i += 500) {
@@ -259,19 +265,7 @@ export interface BatchClaimRunStorage {
  * instance's `handleNewEvent` (and its in-process listeners) is not called, so it is opt-in.
  */
 async function claimInBatches(instance: RunQueueInstance & { runStorage: BatchClaimRunStorage }, runs: readonly DagsterRun[], timestamp: number): Promise<void> {
-  const entries = runs.map(
-    (run) =>
-      new EventLogEntry({
-        userMessage: '',
-        level: 20,
-        jobName: run.jobName,
-        runId: run.runId,
-        errorInfo: null,
-        timestamp,
-        stepKey: null,
-        dagsterEvent: new DagsterEvent({ eventTypeValue: DagsterEventType.RUN_STARTING, jobName: run.jobName }),
-      }),
-  );
+  const entries = runs.map((run) => runStartingEntry(run, timestamp));
   for (let i = 0; i < entries.length; i += 250) await instance.eventLogStorage.storeEventBatch(entries.slice(i, i + 250));
   const when = new Date(timestamp * 1000);
   await mapBounded(entries, 8, (entry) => instance.runStorage.handleRunEvent(entry.runId, entry.dagsterEvent!, when));
@@ -287,7 +281,7 @@ async function launchClaimedRun(
   options: RunQueueIterationOptions,
 ): Promise<boolean> {
   // The run as stored after its claim (Dagster re-reads it); batched claims hand over the claimed copy.
-  const run = options.batchClaims ? queued.withStatus(DagsterRunStatus.STARTING) : ((await instance.getRunById(queued.runId)) ?? queued);
+  const run = options.batchClaims ? (queued.status === DagsterRunStatus.STARTING ? queued : queued.withStatus(DagsterRunStatus.STARTING)) : ((await instance.getRunById(queued.runId)) ?? queued);
   try {
     const context: LaunchRunContext = { dagsterRun: run, workspace: options.workspace };
     await instance.runLauncher.launchRun(context);

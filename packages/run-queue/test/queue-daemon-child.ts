@@ -1,6 +1,6 @@
 /*
  * One daemon process of the multi-daemon test: opens the instance of a home (as `inst daemon run` would), then
- * runs the queue iteration, woken by the waker, until the stop file exists and nothing is queued. Prints one JSON
+ * runs the queue iteration with batched claims (as the daemon host does), woken by the waker, until the stop file exists and nothing is queued. Prints one JSON
  * line: its pid and the runs its iterations launched.
  */
 import { existsSync } from 'node:fs';
@@ -16,7 +16,7 @@ let iterations = 0;
 for (;;) {
   // As a daemon host does: an iteration that throws is reported and the loop goes on.
   try {
-    const result = await runQueueIteration(instance, { launchConcurrency: 4, logger: { error: (m) => process.stderr.write(`${m}\n`) } });
+    const result = await runQueueIteration(instance, { launchConcurrency: 4, batchClaims: true, logger: { error: (m) => process.stderr.write(`${m}\n`) } });
     launched.push(...result.launched);
   } catch (error) {
     process.stderr.write(`iteration failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

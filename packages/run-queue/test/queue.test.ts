@@ -1,5 +1,6 @@
 import { NoOpRunLauncher, QueuedRunCoordinator } from '@inst/run-launcher';
 import { DagsterEventType, DagsterRunStatus, type DagsterRun } from '@inst/types';
+import { serializeValue } from '@inst/serdes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runQueueIteration } from '../src/index';
 import { BACKENDS, clock, finishRun, inFlightHighWater, lifecycleEvents, submitRun, testHome, type TestHome } from './support';
@@ -182,6 +183,40 @@ describe.each(BACKENDS)('batched claims on %s', (backend) => {
         expect((await instance.getRunById(run.runId))?.status).toBe(DagsterRunStatus.STARTING);
         expect((await instance.allLogs(run.runId)).map((e) => e.dagsterEvent?.eventTypeValue)).toEqual(['PIPELINE_ENQUEUED', 'PIPELINE_STARTING', 'ENGINE_EVENT']);
       }
+    } finally {
+      await home.dispose();
+    }
+  });
+
+  it('write the run row as the one-run path does (body, status, update time) and skip a run that is no longer QUEUED', async () => {
+    const home = await testHome(backend, { run_queue: { max_concurrent_runs: -1 } });
+    try {
+      const { instance } = home;
+      const t = clock(1_800_000_000.25);
+      const [one, batched, canceled] = [await submitRun(instance, { team: 'a' }), await submitRun(instance, { team: 'a' }), await submitRun(instance)];
+      // One run through reportDagsterEvent, the others batched, at the same time.
+      expect((await runQueueIteration(instance, { now: t, maxClaims: 1 })).claimed).toEqual([one.runId]);
+      // The third run is canceled just after the iteration has read the queue: chosen, but not claimed.
+      const getRuns = instance.getRuns.bind(instance);
+      let cancel = true;
+      instance.getRuns = (async (...args: Parameters<typeof getRuns>) => {
+        const page = await getRuns(...args);
+        if (cancel && page.some((run) => run.runId === canceled.runId)) {
+          cancel = false;
+          await instance.reportRunCanceled(canceled);
+        }
+        return page;
+      }) as typeof instance.getRuns;
+      expect((await runQueueIteration(instance, { now: t, batchClaims: true })).claimed).toEqual([batched.runId]);
+      expect(cancel).toBe(false);
+      const [a, b] = [(await instance.getRunRecordById(one.runId))!, (await instance.getRunRecordById(batched.runId))!];
+      expect(serializeValue(b.dagsterRun)).toBe(serializeValue(a.dagsterRun).replaceAll(one.runId, batched.runId));
+      expect(b.updateTimestamp.getTime()).toBe(a.updateTimestamp.getTime());
+      expect(b.updateTimestamp.getTime()).toBe(1_800_000_000_250);
+      const starting = async (runId: string) => (await instance.allLogs(runId, DagsterEventType.RUN_STARTING)).map((e) => [e.timestamp, e.level, e.message, e.jobName]);
+      expect(await starting(batched.runId)).toEqual(await starting(one.runId));
+      expect((await instance.getRunById(canceled.runId))?.status).toBe(DagsterRunStatus.CANCELED);
+      expect(await instance.allLogs(canceled.runId, DagsterEventType.RUN_STARTING)).toEqual([]);
     } finally {
       await home.dispose();
     }
