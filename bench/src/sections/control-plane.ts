@@ -33,7 +33,9 @@ const SCRIPTS: readonly Script[] = [
   { pkg: 'code-location', file: 'bench/launch-latency.ts', what: 'launch submit → RUN_START', once: true, args: (mode) => ({ argv: mode === 'quick' ? ['5'] : ['30'] }) },
   { pkg: 'daemon-host', file: 'bench/backfill-rate.ts', what: 'backfill run creation', args: (mode, backend) => ({ argv: ['--partitions', mode === 'quick' ? '100' : '2000', '--backend', backend] }) },
   { pkg: 'daemon-host', file: 'bench/scheduler-lateness.ts', what: 'scheduler tick lateness', args: (mode, backend) => (mode === 'quick' ? null : { argv: ['--schedules', '50', '--minutes', '5', '--backend', backend] }) },
+  // The UI's benches drive Chromium; they run in the full bench only, so CI's quick pass does not depend on a browser.
   { pkg: 'ui', file: 'bench/event-latency.ts', what: 'UI event latency', once: true, args: (mode) => (mode === 'quick' ? null : { argv: [] }) },
+  { pkg: 'ui', file: 'bench/big-instance.ts', what: 'UI on a big instance', once: true, args: (mode) => (mode === 'quick' ? null : { argv: [] }) },
 ];
 
 /** Every stdout line that is a JSON object. */
