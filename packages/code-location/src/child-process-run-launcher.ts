@@ -12,7 +12,7 @@ import { InvariantViolationError, InvalidArgumentError } from '@inst/errors';
 import { WorkerStatus, type CheckRunHealthResult, type LaunchRunContext, type ResumeRunContext, type RunLauncher } from '@inst/run-launcher';
 import type { EngineEventData} from '@inst/types';
 import { DagsterRunStatus, type DagsterRun } from '@inst/types';
-import { childExecArgv, entryModulePath } from './node-process';
+import { entryModulePath, runWorkerExecArgv } from './node-process';
 import { RUN_WORKER_TAG, processIsAlive, runWorkerOf, runWorkerTagValue, type RunWorkerArgs } from './run-worker';
 import { targetOfRun } from './target';
 
@@ -298,7 +298,7 @@ export class ChildProcessRunLauncher implements RunLauncher {
       output = openSync(join(dir, logName), 'a');
     }
     try {
-      return spawn(process.execPath, [...childExecArgv(this.#options.execArgv), entryModulePath('run-worker-main'), JSON.stringify(args)], {
+      return spawn(process.execPath, [...runWorkerExecArgv(this.#options.execArgv), entryModulePath('run-worker-main'), JSON.stringify(args)], {
         detached: true,
         env: this.#options.env ?? process.env,
         stdio: spare ? ['ignore', output, output, 'ipc'] : ['ignore', output, output],

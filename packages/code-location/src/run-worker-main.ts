@@ -11,6 +11,7 @@ import { loadJob } from './definitions-api';
 import { injectEnvVars } from './env-file';
 import { isDefinitions } from './handlers';
 import { importDefinitions } from './module-loader';
+import { useTypeScriptLoader } from './node-process';
 import { DEFAULT_CANCEL_POLL_MS, RUN_WORKER_TAG, RunWorkerMessages, runWorkerTagValue, type RunWorkerArgs } from './run-worker';
 import { targetOfRun } from './target';
 
@@ -34,6 +35,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 async function openInstance(): Promise<WorkerInstance> {
+  // A custom instance class written in TypeScript needs the loader before it is imported.
+  if (/\.(c|m)?tsx?$/.test(args.instanceModule)) await useTypeScriptLoader();
   const module = (await import(args.instanceModule)) as {
     openInstance?: (ref: unknown) => Promise<WorkerInstance>;
     Instance?: { fromRef(ref: unknown): Promise<WorkerInstance> };
@@ -97,6 +100,8 @@ function watchForCancel(instance: WorkerInstance, runId: string, pollMs: number)
 async function main(): Promise<number> {
   const instance = await openInstance();
   if (args.spare) {
+    // Ready means ready for user code too: the TypeScript loader is registered before the wait, not after.
+    await useTypeScriptLoader();
     const assignment = await waitForAssignment();
     if (!assignment) {
       await instance.dispose();
@@ -130,6 +135,7 @@ async function main(): Promise<number> {
       }
       let loaded: ReturnType<typeof loadJob>;
       try {
+        await useTypeScriptLoader();
         const defs = await importDefinitions(target, isDefinitions);
         loaded = loadJob(defs, run);
       } catch (error) {
