@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadWorkspace } from '@inst/code-location';
 import { Instance } from '@inst/core';
 import { runDaemonHost } from './host';
+import { reloadableWorkspace } from './workspace-reload';
 import './index';
 
 async function main(): Promise<void> {
@@ -27,13 +28,14 @@ async function main(): Promise<void> {
   const { createJsonLogger } = await import('./logger');
   const log = createJsonLogger({ level: values['log-level'] as 'debug' | 'info' | 'warn' | 'error' });
   const hasWorkspace = values.workspace || values['python-file']?.length || values['module-name']?.length;
+  // Reloaded every 60 s by the host (Dagster's workspace reload), so changed user code is picked up.
   const workspace = hasWorkspace
-    ? await loadWorkspace({
+    ? await reloadableWorkspace(() => loadWorkspace({
         ...(values.workspace ? { workspaceFile: values.workspace } : {}),
         ...(values['python-file']?.length ? { file: values['python-file'] } : {}),
         ...(values['module-name']?.length ? { module: values['module-name'] } : {}),
         ...(values['working-directory'] ? { workingDirectory: values['working-directory'] } : {}),
-      })
+      }))
     : null;
   try {
     await runDaemonHost({
@@ -46,7 +48,7 @@ async function main(): Promise<void> {
       onReady: (info) => process.stdout.write(`${JSON.stringify({ ready: true, ...info })}\n`),
     });
   } finally {
-    await workspace?.dispose();
+    await workspace?.dispose?.();
     await instance.dispose();
   }
 }

@@ -17,6 +17,7 @@ import { ExclusiveLeases, PostgresAdvisoryLeases, SqliteHomeLeases, type DaemonL
 import { childLogger, createJsonLogger, type Logger } from './logger';
 import { sleep } from './sleep';
 import type { WorkspaceLike } from './workspace';
+import { isReloadable, WORKSPACE_RELOAD_INTERVAL_SECONDS, type ReloadableWorkspace } from './workspace-reload';
 
 /** What a daemon's iteration receives. */
 export interface DaemonContext {
@@ -72,6 +73,8 @@ export interface DaemonHostOptions {
   readonly heartbeatIntervalSeconds?: number;
   /** Seconds between two attempts to take over a daemon another host runs (default 5): the failover bound. */
   readonly leaseRetrySeconds?: number;
+  /** Seconds between two reloads of a reloadable workspace (`reloadableWorkspace`; Dagster: 60). */
+  readonly workspaceReloadIntervalSeconds?: number;
   /** The heartbeats' daemon id (default a new uuid4, as Dagster's controller makes). */
   readonly daemonId?: string;
   readonly log?: Logger;
@@ -154,6 +157,10 @@ export async function runDaemonHost(options: DaemonHostOptions): Promise<void> {
         leaseRetrySeconds: options.leaseRetrySeconds ?? 5,
       }),
     );
+    const workspace = options.workspace;
+    if (isReloadable(workspace)) {
+      loops.push(reloadLoop(workspace, options.workspaceReloadIntervalSeconds ?? WORKSPACE_RELOAD_INTERVAL_SECONDS, controller.signal, log));
+    }
     options.onReady?.({ daemonId, daemonTypes: [...types], leases: leases.description });
     await Promise.all(loops);
     log.info('Daemon host stopped');
@@ -164,6 +171,23 @@ export async function runDaemonHost(options: DaemonHostOptions): Promise<void> {
       process.off('SIGINT', onProcessSignal);
     }
     await leases.close();
+  }
+}
+
+/** Reloads the workspace every `intervalSeconds`; a location that fails keeps its last good version. */
+async function reloadLoop(workspace: ReloadableWorkspace, intervalSeconds: number, signal: AbortSignal, log: Logger): Promise<void> {
+  while (!signal.aborted) {
+    await sleep(intervalSeconds * 1000, signal);
+    if (signal.aborted) break;
+    try {
+      const result = await workspace.reload();
+      for (const { name, error } of result.failed) {
+        log.error(`Could not reload code location ${name}; its last good version stays in use`, { error: error instanceof Error ? error.message : String(error) });
+      }
+      if (result.removed.length > 0) log.info(`Code locations no longer in the workspace: ${result.removed.join(', ')}`);
+    } catch (error) {
+      log.error('Reloading the workspace failed', { error: error instanceof Error ? error.message : String(error) });
+    }
   }
 }
 

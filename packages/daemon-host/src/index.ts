@@ -47,6 +47,13 @@ export { purgeInstigatorTicks, type InstigatorTickPurge } from './tick-retention
 export { runQueueDaemon, runMonitoringDaemon, runRetriesDaemon } from './run-queue-daemons';
 export { SimulatedCrashError } from './crash';
 export {
+  reloadableWorkspace,
+  isReloadable,
+  WORKSPACE_RELOAD_INTERVAL_SECONDS,
+  type ReloadableWorkspace,
+  type WorkspaceReloadResult,
+} from './workspace-reload';
+export {
   createRunForRequest,
   repositoryOriginOf,
   loadLocations,
