@@ -72,7 +72,8 @@ export interface AssetCheckDefinition {
   readonly loadsAsset: boolean;
 }
 
-type InsValues<I> = { [K in keyof I]: I[K] extends AssetDefinition<infer T> ? T : unknown };
+/** The values an asset function receives for its `ins`: each upstream asset's output type. */
+export type AssetInsValues<I> = { [K in keyof I]: I[K] extends AssetDefinition<infer T> ? T : unknown };
 
 /** Options of {@link defineAsset}. */
 export interface AssetOptions<I extends Record<string, AssetDefinition<any> | AssetKeyLike>, T> {
@@ -104,7 +105,7 @@ function keyOf(dep: AssetDefinition<any> | AssetKeyLike): AssetKey {
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no inputs by default
 export function defineAsset<T = unknown, I extends Record<string, AssetDefinition<any> | AssetKeyLike> = {}>(
   options: AssetOptions<I, Awaited<T>>,
-  fn: (context: AssetContext, inputs: InsValues<I>) => T | Output<T> | Promise<T | Output<T>>,
+  fn: (context: AssetContext, inputs: AssetInsValues<I>) => T | Output<T> | Promise<T | Output<T>>,
 ): AssetDefinition<Awaited<T>> {
   const key = toAssetKey(options?.key);
   if (typeof fn !== 'function') throw new InvalidDefinitionError(`Asset ${key.toUserString()} needs a function`, { ids: { assetKey: key.toUserString() } });

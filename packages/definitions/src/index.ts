@@ -37,6 +37,7 @@ export {
   type AssetCheckDefinition,
   type AssetOptions,
   type AssetCheckOptions,
+  type AssetInsValues,
 } from './assets';
 export {
   defineJob,
@@ -117,6 +118,7 @@ export {
   DefaultPartitionsSubset,
   PartitionKeyRange,
   KeyRangesPartitionsSubset,
+  type RecordInit,
 } from './partitions/records';
 export { cronTicks, reverseCronTicks, nextCronTick, isValidCronSchedule } from './partitions/cron';
 export { strftime, strptime } from './partitions/time';

@@ -23,5 +23,5 @@ export {
 export { FrozenSet, PyFloat, PyEnumValue, UnknownRecord, FLOAT_KEYS, STORED_ORDER, floatKeysOf, markFloatKeys } from './values';
 export { createSnapshotId, compressSnapshot, decompressSnapshot, sha1Hex } from './snapshot';
 export { pyFloatRepr, pyJsonString, pyIntRepr, pyStrRepr, compareCodePoints } from './json-text';
-export { parseJson, formatPath, type JsonPath } from './json-parse';
+export { parseJson, formatPath, type JsonPath, type ObjectHook } from './json-parse';
 export { checkSerializable, isWellFormedString, describe as describeValue, type CheckOptions } from './check';

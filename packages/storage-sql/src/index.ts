@@ -94,5 +94,6 @@ export {
 
 export { SqlScheduleStorage, type SqlScheduleStorageOptions } from './storages/schedule-storage.js';
 export { SqlRunStorage, type SqlRunStorageOptions } from './storages/run-storage.js';
+export type { OwnedDriverOptions } from './storages/owned-driver.js';
 
 export * from './storages/event-log/index.js';

@@ -6,13 +6,14 @@
  */
 import { initRecord, registerRecord, t } from '@inst/serdes';
 
-type Init<T> = { -readonly [K in keyof T]?: T[K] };
+/** The fields a partitions record is built from (every field optional, as in its serdes form). */
+export type RecordInit<T> = { -readonly [K in keyof T]?: T[K] };
 
 /** A timestamp with the time zone it was taken in (Dagster's `TimestampWithTimezone`). */
 export class TimestampWithTimezone {
   declare readonly timestamp: number;
   declare readonly timezone: string;
-  constructor(init: Init<TimestampWithTimezone>) {
+  constructor(init: RecordInit<TimestampWithTimezone>) {
     initRecord(this, init);
   }
 }
@@ -22,7 +23,7 @@ registerRecord(TimestampWithTimezone, { name: 'TimestampWithTimezone', fields: {
 export class PersistedTimeWindow {
   declare readonly start: TimestampWithTimezone;
   declare readonly end: TimestampWithTimezone;
-  constructor(init: Init<PersistedTimeWindow>) {
+  constructor(init: RecordInit<PersistedTimeWindow>) {
     initRecord(this, init);
   }
 }
@@ -40,7 +41,7 @@ export class TimeWindowPartitionsDefinitionRecord {
   declare readonly fmt: string;
   declare readonly endOffset: number;
   declare readonly cronSchedule: string;
-  constructor(init: Init<TimeWindowPartitionsDefinitionRecord>) {
+  constructor(init: RecordInit<TimeWindowPartitionsDefinitionRecord>) {
     initRecord(this, init);
   }
 }
@@ -61,7 +62,7 @@ export class TimeWindowPartitionsSubset {
   declare readonly partitionsDef: TimeWindowPartitionsDefinitionRecord;
   declare readonly numPartitions: number | null;
   declare readonly includedTimeWindows: readonly PersistedTimeWindow[];
-  constructor(init: Init<TimeWindowPartitionsSubset>) {
+  constructor(init: RecordInit<TimeWindowPartitionsSubset>) {
     initRecord(this, init);
   }
 }
@@ -77,7 +78,7 @@ registerRecord(TimeWindowPartitionsSubset, {
 /** A set of partition keys (Dagster's `DefaultPartitionsSubset`). */
 export class DefaultPartitionsSubset {
   declare readonly subset: ReadonlySet<string>;
-  constructor(init: Init<DefaultPartitionsSubset>) {
+  constructor(init: RecordInit<DefaultPartitionsSubset>) {
     initRecord(this, init);
   }
 }
@@ -87,7 +88,7 @@ registerRecord(DefaultPartitionsSubset, { name: 'DefaultPartitionsSubset', field
 export class PartitionKeyRange {
   declare readonly start: string;
   declare readonly end: string;
-  constructor(init: Init<PartitionKeyRange>) {
+  constructor(init: RecordInit<PartitionKeyRange>) {
     initRecord(this, init);
   }
 }
@@ -97,7 +98,7 @@ registerRecord(PartitionKeyRange, { name: 'PartitionKeyRange', fields: { start: 
 export class KeyRangesPartitionsSubset {
   declare readonly keyRanges: readonly PartitionKeyRange[];
   declare readonly partitionsDefName: string;
-  constructor(init: Init<KeyRangesPartitionsSubset>) {
+  constructor(init: RecordInit<KeyRangesPartitionsSubset>) {
     initRecord(this, init);
   }
 }

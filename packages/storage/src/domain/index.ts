@@ -6,6 +6,7 @@ export {
   getDynamicPartitionsDefinitionId,
   addDynamicPartitions,
   deleteDynamicPartition,
+  type PartitionsStorageOps,
 } from './partitions';
-export { upgrade, optimizeForWebserver, reindex, wipe, schemaStr, storageDirectory, fileManagerDirectory, schedulesDirectory } from './maintenance';
+export { upgrade, optimizeForWebserver, reindex, wipe, schemaStr, storageDirectory, fileManagerDirectory, schedulesDirectory, type MaintenanceStorageOps } from './maintenance';
 export { storeDagsterEvent } from './store-event';

@@ -3,7 +3,8 @@ import { stringify as toYaml } from 'yaml';
 import type { AlembicVersion, MaintenanceOptions, MaintenanceProgress, PrintFn } from '../common';
 import type { StorageInstanceOps } from './ops';
 
-type StoragesOps = Pick<StorageInstanceOps, 'runStorage' | 'eventLogStorage' | 'scheduleStorage'>;
+/** What the maintenance functions (upgrade, reindex, wipe, …) need of an instance. */
+export type MaintenanceStorageOps = Pick<StorageInstanceOps, 'runStorage' | 'eventLogStorage' | 'scheduleStorage'>;
 
 /** One step of a maintenance operation: its name and what it does. */
 type Step = readonly [name: string, run: () => Promise<unknown> | undefined];
@@ -30,7 +31,7 @@ async function runSteps(operation: MaintenanceProgress['operation'], steps: read
  * Upgrades the schema and runs the required data migrations of run, event and schedule storage. Takes Dagster's
  * `print_fn`, or options with progress and an AbortSignal (checked between steps).
  */
-export async function upgrade(ops: StoragesOps, printFnOrOptions?: PrintFn | MaintenanceOptions): Promise<void> {
+export async function upgrade(ops: MaintenanceStorageOps, printFnOrOptions?: PrintFn | MaintenanceOptions): Promise<void> {
   const options = maintenanceOptions(printFnOrOptions);
   const { printFn } = options;
   const migration = printFn ? { printFn } : {};
@@ -51,7 +52,7 @@ export async function upgrade(ops: StoragesOps, printFnOrOptions?: PrintFn | Mai
 }
 
 /** Tunes the storages' connections for a long-lived server process. */
-export async function optimizeForWebserver(ops: StoragesOps, statementTimeout: number, poolRecycle: number, maxOverflow?: number): Promise<void> {
+export async function optimizeForWebserver(ops: MaintenanceStorageOps, statementTimeout: number, poolRecycle: number, maxOverflow?: number): Promise<void> {
   await ops.scheduleStorage?.optimizeForWebserver(statementTimeout, poolRecycle, maxOverflow);
   await ops.runStorage.optimizeForWebserver(statementTimeout, poolRecycle, maxOverflow);
   await ops.eventLogStorage.optimizeForWebserver(statementTimeout, poolRecycle, maxOverflow);
@@ -62,7 +63,7 @@ export async function optimizeForWebserver(ops: StoragesOps, statementTimeout: n
  * optional data migrations of run and schedule storage. Takes Dagster's `print_fn`, or options with progress and
  * an AbortSignal (checked between steps).
  */
-export async function reindex(ops: StoragesOps, printFnOrOptions?: PrintFn | MaintenanceOptions): Promise<void> {
+export async function reindex(ops: MaintenanceStorageOps, printFnOrOptions?: PrintFn | MaintenanceOptions): Promise<void> {
   const options = maintenanceOptions(printFnOrOptions);
   const printFn = options.printFn ?? (() => {});
   const scheduleStorage = ops.scheduleStorage;
@@ -91,7 +92,7 @@ export async function wipe(ops: Pick<StorageInstanceOps, 'runStorage' | 'eventLo
 }
 
 /** YAML with the current and latest revision of each storage. */
-export async function schemaStr(ops: StoragesOps): Promise<string> {
+export async function schemaStr(ops: MaintenanceStorageOps): Promise<string> {
   const describe = async (storage: { alembicVersion(): Promise<AlembicVersion | undefined> } | undefined) => {
     const version = await storage?.alembicVersion();
     return version ? { current: version.current ?? null, latest: version.head } : null;

@@ -3,16 +3,17 @@ import { serializeValue, sha1Hex } from '@inst/serdes';
 import type { PaginatedResults } from '../common';
 import type { StorageInstanceOps } from './ops';
 
-type Ops = Pick<StorageInstanceOps, 'eventLogStorage'>;
+/** What the dynamic-partitions functions need of an instance. */
+export type PartitionsStorageOps = Pick<StorageInstanceOps, 'eventLogStorage'>;
 
 /** The partition keys of a dynamic partitions definition, in the order they were added. */
-export function getDynamicPartitions(ops: Ops, partitionsDefName: string): Promise<string[]> {
+export function getDynamicPartitions(ops: PartitionsStorageOps, partitionsDefName: string): Promise<string[]> {
   return ops.eventLogStorage.getDynamicPartitions(checkName(partitionsDefName));
 }
 
 /** A page of a dynamic partitions definition's keys; `cursor` comes from the previous page. */
 export function getPaginatedDynamicPartitions(
-  ops: Ops,
+  ops: PartitionsStorageOps,
   partitionsDefName: string,
   limit: number,
   ascending: boolean,
@@ -22,7 +23,7 @@ export function getPaginatedDynamicPartitions(
   return ops.eventLogStorage.getPaginatedDynamicPartitions(checkName(partitionsDefName), limit, ascending, cursor);
 }
 
-export function hasDynamicPartition(ops: Ops, partitionsDefName: string, partitionKey: string): Promise<boolean> {
+export function hasDynamicPartition(ops: PartitionsStorageOps, partitionsDefName: string, partitionKey: string): Promise<boolean> {
   return ops.eventLogStorage.hasDynamicPartition(checkName(partitionsDefName), partitionKey);
 }
 
@@ -30,13 +31,13 @@ export function hasDynamicPartition(ops: Ops, partitionsDefName: string, partiti
  * Dagster's id of a dynamic partitions definition's current keys: the SHA-1 of `json.dumps(keys)`; it changes
  * whenever a key is added or deleted.
  */
-export async function getDynamicPartitionsDefinitionId(ops: Ops, partitionsDefName: string): Promise<string> {
+export async function getDynamicPartitionsDefinitionId(ops: PartitionsStorageOps, partitionsDefName: string): Promise<string> {
   const keys = await getDynamicPartitions(ops, partitionsDefName);
   return sha1Hex(serializeValue(keys));
 }
 
 /** Adds the keys not present yet, in the given order (adding a key twice stores it once). */
-export function addDynamicPartitions(ops: Ops, partitionsDefName: string, partitionKeys: Iterable<string>): Promise<void> {
+export function addDynamicPartitions(ops: PartitionsStorageOps, partitionsDefName: string, partitionKeys: Iterable<string>): Promise<void> {
   const keys = [...partitionKeys];
   for (const key of keys) {
     if (typeof key !== 'string' || key.length === 0) throw new InvalidArgumentError(`partition keys must be non-empty strings, got ${JSON.stringify(key)}`);
@@ -45,7 +46,7 @@ export function addDynamicPartitions(ops: Ops, partitionsDefName: string, partit
 }
 
 /** Deletes a key; deleting a key that is not there does nothing. */
-export function deleteDynamicPartition(ops: Ops, partitionsDefName: string, partitionKey: string): Promise<void> {
+export function deleteDynamicPartition(ops: PartitionsStorageOps, partitionsDefName: string, partitionKey: string): Promise<void> {
   return ops.eventLogStorage.deleteDynamicPartition(checkName(partitionsDefName), partitionKey);
 }
 
