@@ -1,4 +1,4 @@
-import type { SqlExecutor } from '@inst/storage-sql';
+import type { InFlightProbe, InFlightSnapshot, SqlExecutor } from '@inst/storage-sql';
 
 /**
  * The first key of the advisory locks that serialize the writers of a run ('inst' in ASCII). The
@@ -37,8 +37,47 @@ export async function takeTransactionId(tx: SqlExecutor): Promise<void> {
   await tx.all('SELECT txid_current()');
 }
 
+/** Transaction ids wrap at 2^32; 64-bit txids (`txid_current_snapshot()`) and 32-bit ones (`pg_stat_activity.backend_xid`) meet at their low 32 bits. */
+const XID_MASK = 0xffffffffn;
+
+function xid32(text: string): number {
+  return Number(BigInt(text) & XID_MASK);
+}
+
+/** Whether 32-bit xid `a` comes before `b` (modulo 2^32, as Postgres compares normal xids). */
+function precedes(a: number, b: number): boolean {
+  const diff = (b - a + 2 ** 32) % 2 ** 32;
+  return diff !== 0 && diff < 2 ** 31;
+}
+
 /**
- * The SQL expression, evaluated in the statement of an all-runs read, listing the write
- * transactions in progress at that statement's snapshot (text[], NULL when there are none).
+ * What the all-runs watch needs from Postgres (see `watchAllRuns` in `@inst/storage-sql`), read in
+ * the statement of each all-runs read:
+ *
+ * - the statement's snapshot (`txid_current_snapshot()`): `xip` lists the transactions running below
+ *   its `xmax`; any xid at or above `xmax` counts as running too;
+ * - `pg_stat_activity.backend_xid` read after that snapshot was taken — the transactions that hold
+ *   an xid at or above `xmax` (assigned before the snapshot, so it does not list them) show here.
+ *
+ * Candidates of a read: both lists. A candidate is still running as of a later read's snapshot when
+ * it is in that snapshot's `xip` or not below its `xmax`. The xid lists are server-wide.
  */
-export const IN_FLIGHT_TRANSACTIONS_SQL = '(SELECT array_agg(x::text) FROM txid_snapshot_xip(txid_current_snapshot()) AS x)';
+export const IN_FLIGHT_PROBE: InFlightProbe = {
+  sql:
+    "(SELECT json_build_object('snapshot', txid_current_snapshot()::text, 'xids', " +
+    '(SELECT array_agg(DISTINCT backend_xid::text) FROM pg_stat_activity WHERE backend_xid IS NOT NULL))::text)',
+  parse(value: unknown): InFlightSnapshot {
+    const { snapshot, xids } = JSON.parse(String(value)) as { snapshot: string; xids: string[] | null };
+    const [, xmaxText = '0', xipText = ''] = snapshot.split(':');
+    const xmax = xid32(xmaxText);
+    const xip = new Set(xipText === '' ? [] : xipText.split(',').map(xid32));
+    const candidates = [...new Set([...xip, ...(xids ?? []).map(xid32)])].map(String);
+    return {
+      candidates,
+      isRunning: (candidate) => {
+        const xid = Number(candidate);
+        return xip.has(xid) || !precedes(xid, xmax);
+      },
+    };
+  },
+};

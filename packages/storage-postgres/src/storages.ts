@@ -17,7 +17,7 @@ import { pgConfigFrom, type PgConnection } from './config.js';
 import { PgDriver, type PgDriverOptions } from './driver.js';
 import { withMigrationCheck } from './migration-check.js';
 import { insertNotifyingSql, lockedInsertNotifyingSql, notifyRunEvent, notifyRunEvents } from './notify.js';
-import { IN_FLIGHT_TRANSACTIONS_SQL, lockRunsForWrite, RUN_WRITE_LOCK_CLASS, takeTransactionId } from './run-write-lock.js';
+import { IN_FLIGHT_PROBE, lockRunsForWrite, RUN_WRITE_LOCK_CLASS, takeTransactionId } from './run-write-lock.js';
 import { RunEventsWaker } from './watch.js';
 
 /** Options of {@link openPostgresStorages}. */
@@ -153,7 +153,7 @@ export function postgresEventLogConnections(driver: PgDriver, options: PostgresE
     eventInsertSql: insertNotifyingSql,
     changeProbe: (runId) => waker.probe(runId),
     allRunsChangeProbe: () => waker.probeAll(),
-    ...(options.gapFreeAllRunsWatch === false ? {} : { inFlightSql: IN_FLIGHT_TRANSACTIONS_SQL }),
+    ...(options.gapFreeAllRunsWatch === false ? {} : { inFlight: IN_FLIGHT_PROBE }),
   });
   return {
     ...connections,

@@ -77,12 +77,12 @@ export interface EventLogConnections {
   /** {@link EventLogConnections.changeProbe} for the all-runs watch: whether any run may have new events. */
   allRunsChangeProbe?(): RunChangeProbe;
   /**
-   * A SQL expression giving, in the statement of an all-runs watch read, the write transactions in
-   * progress at that statement's snapshot (a text array; NULL for none). Set where storage ids can
-   * commit out of id order (Postgres): the all-runs watch then waits at an id hole until they end
-   * (see `watchAllRuns`). Absent: ids commit in id order and a hole is final.
+   * Where storage ids can commit out of id order (Postgres): what the all-runs watch needs to tell
+   * a hole that may still fill from a final one (see `watchAllRuns`). `sql` is an expression
+   * evaluated in the statement of each all-runs read; `parse` reads its value. Absent: ids commit in
+   * id order and a hole is final.
    */
-  readonly inFlightSql?: string;
+  readonly inFlight?: InFlightProbe;
   /**
    * Run-sharded: a record of asset and partition wipes kept outside the index (SQLite: `kvs` rows
    * of `runs.db`), so that rebuilding the index from the shards (`rebuildIndex`, a lost index.db)
@@ -109,6 +109,23 @@ export interface WipeLog {
   read(): Promise<WipeRecord[]>;
 }
 
+/** See {@link EventLogConnections.inFlight}. */
+export interface InFlightProbe {
+  readonly sql: string;
+  parse(value: unknown): InFlightSnapshot;
+}
+
+/** The write transactions of one all-runs read, as {@link InFlightProbe.parse} reads them. */
+export interface InFlightSnapshot {
+  /**
+   * Every transaction that may have drawn a storage id before this read's snapshot and not yet
+   * committed by then (a superset is fine; it only delays delivery).
+   */
+  readonly candidates: readonly string[];
+  /** Whether a candidate of an earlier read may still be running as of this read's snapshot. */
+  isRunning(candidate: string): boolean;
+}
+
 /** See {@link EventLogConnections.changeProbe}. */
 export interface RunChangeProbe {
   /** True when the run's database may have changed since the previous call (and on the first). */
@@ -129,7 +146,7 @@ export interface SingleDatabaseOptions {
   readonly storeRunRows?: EventLogConnections['storeRunRows'];
   readonly changeProbe?: EventLogConnections['changeProbe'];
   readonly allRunsChangeProbe?: EventLogConnections['allRunsChangeProbe'];
-  readonly inFlightSql?: string;
+  readonly inFlight?: InFlightProbe;
 }
 
 /** Connections to one database with global storage ids (Postgres, a consolidated SQLite file). */
@@ -151,7 +168,7 @@ export function singleDatabaseEventLogConnections(driver: SqlDriver, options: Si
     ...(options.storeRunRows ? { storeRunRows: options.storeRunRows } : {}),
     ...(options.changeProbe ? { changeProbe: options.changeProbe } : {}),
     ...(options.allRunsChangeProbe ? { allRunsChangeProbe: options.allRunsChangeProbe } : {}),
-    ...(options.inFlightSql ? { inFlightSql: options.inFlightSql } : {}),
+    ...(options.inFlight ? { inFlight: options.inFlight } : {}),
     close: () => (options.closeDriver ? driver.close() : Promise.resolve()),
   };
 }

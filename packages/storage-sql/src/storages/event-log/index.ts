@@ -1,4 +1,4 @@
-export type { EventLogConnections, RunChangeProbe, SingleDatabaseOptions, WipeLog, WipeRecord } from './connections.js';
+export type { EventLogConnections, InFlightProbe, InFlightSnapshot, RunChangeProbe, SingleDatabaseOptions, WipeLog, WipeRecord } from './connections.js';
 export { singleDatabaseEventLogConnections } from './connections.js';
 export type { EventLogLogger, EventRow } from './rows.js';
 export { EVENT_COLUMNS, eventRow } from './rows.js';

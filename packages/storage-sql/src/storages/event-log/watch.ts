@@ -2,7 +2,7 @@ import { InstError, InvalidArgumentError, StorageError } from '@inst/errors';
 import { StorageUnavailableError } from '../../errors.js';
 import type { WatchedEvent } from '@inst/storage';
 import { EventLogCursor, type EventLogConnection, type EventLogRecord } from '@inst/types';
-import type { RunChangeProbe } from './connections.js';
+import type { InFlightSnapshot, RunChangeProbe } from './connections.js';
 
 /*
  * Watching a run's events. A watcher re-queries the run by cursor whenever it may have new
@@ -255,11 +255,11 @@ export interface AllRunsPage {
   /** The records among `ids` that the watch wants (its event types), ascending. */
   readonly records: readonly EventLogRecord[];
   /**
-   * The write transactions in progress at the snapshot of this very read (Postgres: the `xip` list
-   * of `txid_current_snapshot()`); `null` when ids always commit in id order (SQLite: one writer at
-   * a time), so that a hole in the ids can only be a deleted or rolled-back id.
+   * The write transactions of this read (see `EventLogConnections.inFlight`); `null` when ids
+   * always commit in id order (SQLite: one writer at a time), so that a hole in the ids can only
+   * be a deleted or rolled-back id. Absent when the read found no rows.
    */
-  readonly inFlight: readonly string[] | null;
+  readonly inFlight: InFlightSnapshot | null;
 }
 
 /** What {@link watchAllRuns} needs from the storage. */
@@ -278,20 +278,21 @@ export interface AllRunsWatchSource extends Pick<WatchSource, 'identity' | 'retr
  * see id 12 while id 11 is still uncommitted; a cursor moved past 12 would skip 11 for good. So the
  * watcher delivers the ids that follow its cursor without a hole at once, and stops at the first
  * hole. The transaction that drew a missing id started before the read that saw a higher id
- * committed, so it is in that read's list of in-flight transactions — or it already ended, and the
- * id is a rollback, a deleted event, or a sequence jump. Once every transaction of that list has
- * ended (checked against the snapshot of a later read, in the same statement as its rows), every
- * hole up to the highest id of the first read is final, the later read holds whatever filled them,
- * and delivery goes on past them. A hole therefore delays delivery by about the length of the
- * write transactions in flight when it was seen (re-checked every {@link WATCH_HOLE_POLL_MS} ms),
- * never loses an event. inst's writers take their transaction id before they draw storage ids, so
- * that they are in every snapshot that can see a later id; see the storage-postgres README for
- * what writers that do not (Python Dagster's) leave open.
+ * committed, so it is among that read's candidates (`InFlightSnapshot`: on Postgres the snapshot's
+ * in-progress list plus `pg_stat_activity`'s xids read just after it) — or it ended before the
+ * candidates were read. Once no candidate is running as of a LATER read's snapshot, every hole up
+ * to the first read's highest id is final (a rollback, a deleted event, a sequence jump), the later
+ * read holds whatever filled them, and delivery goes on past them. A hole therefore delays delivery
+ * by at least one more read ({@link WATCH_HOLE_POLL_MS} ms) and at most the length of the write
+ * transactions in flight when it was seen; it never loses an event. inst's writers take their
+ * transaction id before they draw storage ids, so that they are candidates of every read that can
+ * see a later id; see the storage-postgres README for what writers that do not (Python Dagster's)
+ * leave open.
  */
 export function watchAllRuns(source: AllRunsWatchSource, after: number, types: readonly string[], signal: AbortSignal): AsyncGenerator<WatchedEvent> {
   let cursor = after;
-  /** Holes seen and not yet final: every hole up to `upTo` is final once all of `inFlight` ended. */
-  let barriers: { inFlight: ReadonlySet<string>; upTo: number }[] = [];
+  /** Holes seen and not yet final: every hole up to `upTo` is final once no candidate is running. */
+  let barriers: { candidates: readonly string[]; upTo: number }[] = [];
   return watchLoop(
     source,
     { label: 'all runs', ids: {} },
@@ -300,12 +301,13 @@ export function watchAllRuns(source: AllRunsWatchSource, after: number, types: r
     async () => {
       const page = await source.readAllRunsPage(cursor, types, PAGE_SIZE);
       if (page.ids.length === 0) return { items: [], more: false };
+      const snapshot = page.inFlight;
       let finalUpTo = Number.NEGATIVE_INFINITY;
-      if (page.inFlight === null || page.inFlight.length === 0) finalUpTo = Number.POSITIVE_INFINITY;
+      if (snapshot === null) finalUpTo = Number.POSITIVE_INFINITY;
       else {
-        const now = new Set(page.inFlight);
+        // Judged against THIS read's snapshot, never the one that saw the hole: a writer that ended in between committed before this read, so its rows are in this page.
         barriers = barriers.filter((barrier) => {
-          for (const xid of barrier.inFlight) if (now.has(xid)) return true;
+          if (barrier.candidates.some((candidate) => snapshot.isRunning(candidate))) return true;
           finalUpTo = Math.max(finalUpTo, barrier.upTo);
           return false;
         });
@@ -324,10 +326,9 @@ export function watchAllRuns(source: AllRunsWatchSource, after: number, types: r
       }
       if (blocked) {
         const upTo = page.ids.at(-1)!;
-        if (!barriers.some((barrier) => barrier.upTo >= upTo)) barriers.push({ inFlight: new Set(page.inFlight), upTo });
+        if (!barriers.some((barrier) => barrier.upTo >= upTo)) barriers.push({ candidates: snapshot?.candidates ?? [], upTo });
         return { items, more: false, soon: true };
       }
-      if (finalUpTo === Number.POSITIVE_INFINITY) barriers = [];
       return { items, more: page.ids.length >= PAGE_SIZE };
     },
     signal,
