@@ -1,9 +1,12 @@
-/* One daemon process of the two-daemon benchmark: waits for the common start time, drains the queue, reports. */
+/* One daemon process of the two-daemon benchmark: warms up, waits for the common start time, drains the queue, reports. */
 import { Instance } from '@inst/core';
-import { closeQueueLock, runQueueIteration } from '../src/index';
+import { closeQueueLock, getRunsToDequeue, queueLockFor, RUN_QUEUE_LOCK, runQueueIteration } from '../src/index';
 
 const [home = '', startAtArg = '0', batch = '0'] = process.argv.slice(2);
 const instance = await Instance.fromConfig(home);
+// Warm up as a running daemon is warm (connections, compiled code): read the queue once and take the lock once.
+await getRunsToDequeue(instance, { pageSize: 1000 });
+await queueLockFor(instance).withLock(RUN_QUEUE_LOCK, async () => undefined);
 await new Promise((r) => setTimeout(r, Math.max(0, Number(startAtArg) - Date.now())));
 let launched = 0;
 const startedAt = Date.now();
