@@ -37,6 +37,7 @@ function formatter(timezone: string): Intl.DateTimeFormat {
 
 /** The wall-clock time of an instant in `timezone`, as milliseconds of the same wall-clock time read in UTC. */
 export function wallClockMs(instantMs: number, timezone: string): number {
+  if (timezone === 'UTC') return instantMs;
   const parts = formatter(timezone).formatToParts(new Date(instantMs));
   const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
   return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second')) + (instantMs % 1000 + 1000) % 1000;
@@ -93,8 +94,12 @@ function* singleCronIterator(cron: string, timezone: string, startSeconds: numbe
   const pattern = new Cron(cron, { timezone: 'UTC', paused: true });
   const hourly = isHourly(cron);
   const startMs = Math.round(startSeconds * 1000);
-  // Begin a day early in wall-clock terms so times moved forward by a DST rule are not missed.
-  let wall = new Date(wallClockMs(startMs, timezone) - 24 * HOUR_MS - 1000);
+  // Begin a day early in wall-clock terms so times moved forward by a DST rule, or repeated after a fall-back, are
+  // not missed — unless the offset is the same over the 26 hours either side of `start` (no transition near it),
+  // when just before `start` will do (an every-minute schedule then steps once per call, not 1,440 times).
+  const offset = offsetMs(startMs, timezone);
+  const steady = [-26, -13, 13, 26].every((hours) => offsetMs(startMs + hours * HOUR_MS, timezone) === offset);
+  let wall = new Date(wallClockMs(startMs, timezone) - (steady ? 0 : 24 * HOUR_MS) - 1000);
   const pending: number[] = [];
   let last = -Infinity;
   for (;;) {
