@@ -14,7 +14,7 @@ export { eventsOpsFromStorages, type EventsStorages, type EventsSettings } from 
 export { logsAfter, allLogs, getRecordsForRun, getEventRecords, fetchRunStatusChanges } from './queries';
 
 /** Watching a run's events as they are stored. */
-export { watchEventLogs, endWatchEventLogs, watchAllRunEvents, watchRunEvents, type WatchRunEventsOptions } from './watch';
+export { watchEventLogs, endWatchEventLogs, watchAllRunEvents, watchAllRunEventsWith, watchRunEvents, type WatchRunEventsOptions } from './watch';
 
 /** The write path. */
 export { shouldStoreEvent, storeEvent, handleNewEvent, addEventListener, shouldRetryRun, eventBatchSizeFromEnv } from './write';

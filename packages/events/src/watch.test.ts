@@ -3,7 +3,7 @@ import type { WatchedEvent } from '@inst/storage';
 import { DagsterEventType, DagsterRun, DagsterRunStatus, EventLogCursor, type EventLogEntry } from '@inst/types';
 import { describe, expect, it } from 'vitest';
 import { createFakeOps, eventEntry, logEntry } from './fake-ops.test-support';
-import { endWatchEventLogs, watchAllRunEvents, watchEventLogs, watchRunEvents } from './watch';
+import { endWatchEventLogs, watchAllRunEvents, watchAllRunEventsWith, watchEventLogs, watchRunEvents } from './watch';
 import { handleNewEvent } from './write';
 
 const E = DagsterEventType;
@@ -171,6 +171,29 @@ describe('watchAllRunEvents', () => {
     await handleNewEvent(ops, eventEntry('r2', E.RUN_SUCCESS));
     expect((await success).map((e) => e.record.eventLogEntry.dagsterEventType)).toEqual([E.RUN_SUCCESS]);
     await typed.return?.();
+  });
+
+  it('has a callback form that gets the same events, in order, and settles when aborted', async () => {
+    const ops = createFakeOps();
+    await handleNewEvent(ops, logEntry('r1', 'zero'));
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const done = watchAllRunEventsWith(
+      ops,
+      async (watched) => {
+        seen.push(`${watched.record.runId}:${watched.record.eventLogEntry.userMessage}`);
+        if (seen.length === 3) controller.abort();
+      },
+      { signal: controller.signal },
+    );
+    await handleNewEvent(ops, logEntry('r2', 'one'));
+    await handleNewEvent(ops, logEntry('r1', 'two'));
+    await done;
+    expect(seen).toEqual(['r1:zero', 'r2:one', 'r1:two']);
+    const failing = watchAllRunEventsWith(ops, () => {
+      throw new Error('handler failed');
+    });
+    await expect(failing).rejects.toThrow('handler failed');
   });
 
   it('fails with NotSupportedError on a storage without watchAllRuns', async () => {

@@ -113,6 +113,20 @@ export async function* watchAllRunEvents(ops: Pick<EventsInstanceOps, 'eventLogS
   }
 }
 
+/**
+ * The callback form of {@link watchAllRunEvents}: calls `cb` for each event of every run after the cursor, once
+ * each, in storage-id order (a `cb` that returns a promise is awaited before the next event). Settles when the
+ * watch ends: resolves on the signal or `dispose()`, rejects with the watch's error (e.g. after `giveUpAfterMs`) or
+ * with what `cb` threw.
+ */
+export async function watchAllRunEventsWith(
+  ops: Pick<EventsInstanceOps, 'eventLogStorage'>,
+  cb: (watched: WatchedEvent) => void | Promise<void>,
+  options: WatchAllRunsOptions = {},
+): Promise<void> {
+  for await (const watched of watchAllRunEvents(ops, options)) await cb(watched);
+}
+
 async function* storedEventsAfter(
   ops: Pick<EventsInstanceOps, 'eventLogStorage'>,
   runId: string,

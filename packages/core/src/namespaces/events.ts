@@ -1,3 +1,5 @@
+import { watchAllRunEvents, watchAllRunEventsWith } from '@inst/events';
+import type { WatchAllRunsOptions, WatchedEvent } from '@inst/storage';
 import type { EventLogRecord } from '@inst/types';
 import type { Instance } from '../instance';
 import { DEFAULT_PAGE_SIZE, type P, type PageOptions, type R, compatible, pages } from './support';
@@ -73,6 +75,17 @@ export function eventsNamespace(instance: Instance) {
       const { runId, ...options } = o;
       return instance.watchRunEvents(runId, options);
     }),
+    /**
+     * Every run's events as they are stored, once each and in storage-id order — gap-free on Postgres under
+     * concurrent writers (beyond Dagster, which has no all-runs watch). Ends on the signal or on `dispose()`. The
+     * all-runs log of a SQLite home is `index.db`, which holds the asset and run-status events (as in Dagster).
+     */
+    watchAll: (o: WatchAllRunsOptions = {}): AsyncGenerator<WatchedEvent, void, undefined> => watchAllRunEvents(instance, o),
+    /** The callback form of `watchAll`: settles when the watch ends (rejects with its error or the callback's). */
+    watchAllWith: (o: WatchAllRunsOptions & { cb: (watched: WatchedEvent) => void | Promise<void> }): Promise<void> => {
+      const { cb, ...options } = o;
+      return watchAllRunEventsWith(instance, cb, options);
+    },
     /** Calls `cb` for each new event of the run after the cursor (the flat `watchEventLogs`). */
     watchCallback: (o: { runId: string; cursor?: P<'watchEventLogs'>[1]; cb: P<'watchEventLogs'>[2] }): R<'watchEventLogs'> =>
       instance.watchEventLogs(o.runId, o.cursor ?? null, o.cb),

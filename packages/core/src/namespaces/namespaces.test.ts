@@ -8,6 +8,7 @@ import {
   AssetMaterialization,
   BulkActionStatus,
   DaemonHeartbeat,
+  DagsterEventType,
   DagsterRun,
   DagsterRunStatus,
   InstigatorState,
@@ -161,6 +162,28 @@ describe.each([['SQLite', false], ...(PG ? [['Postgres', true] as const] : [])] 
     expect(JSON.stringify((await next).value?.record.eventLogEntry)).toContain('arrived');
     waiting.abort();
     expect((await iterator.next()).done).toBe(true);
+
+    // The all-runs log, in storage-id order, as an iterable and with a callback. It holds every event on Postgres;
+    // a SQLite home's is index.db, with the asset and run-status events (as in Dagster), so this uses those.
+    const all = new AbortController();
+    const everything = instance.events.watchAll({ signal: all.signal })[Symbol.asyncIterator]();
+    const firstNext = everything.next();
+    const keys = ['first', 'second', 'third'].map((name) => new AssetKey(['watch_all', name]));
+    for (const assetKey of keys) await instance.assets.reportRunlessEvent(new AssetMaterialization({ assetKey }));
+    expect((await firstNext).value?.record.storageId).toBeGreaterThan(0);
+    const seen: { key: string; storageId: number }[] = [];
+    await instance.events.watchAllWith({
+      eventTypes: [DagsterEventType.ASSET_MATERIALIZATION],
+      signal: all.signal,
+      cb: (watched) => {
+        const key = watched.record.eventLogEntry.dagsterEvent?.assetKey?.toUserString() ?? '';
+        if (key.startsWith('watch_all/')) seen.push({ key, storageId: watched.record.storageId });
+        if (key === 'watch_all/third') all.abort();
+      },
+    });
+    expect(seen.map((s) => s.key)).toEqual(keys.map((k) => k.toUserString()));
+    expect(seen.map((s) => s.storageId)).toEqual([...seen.map((s) => s.storageId)].sort((a, b) => a - b));
+    expect((await everything.next()).done).toBe(true);
   });
 
   it('assets: runless materializations, paged and iterated, keys, records, wipe key by key with progress and abort', async () => {
