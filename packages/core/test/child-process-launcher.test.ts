@@ -2,7 +2,6 @@
  * The child-process run launcher end to end (owner: codeloc): real run worker processes on a real SQLite home,
  * the job loaded from a TypeScript code location with no build step; and one run on Postgres.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,20 +11,9 @@ import { DagsterEventType, DagsterRunStatus, type DagsterRun } from '@inst/types
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabase, pgAvailable, type ScratchDatabase } from '@inst/storage-postgres/testing';
 import { Instance } from '../src/index';
+import { BOUND_MS, runScript, until } from './processes';
 
 const locationDir = fileURLToPath(new URL('../../code-location/test/fixtures/jobs/', import.meta.url));
-const BOUND_MS = 90_000;
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>): Promise<T> {
-  const deadline = Date.now() + BOUND_MS;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('ChildProcessRunLauncher on a SQLite home', () => {
   let home: string;
   let instance: Instance;
@@ -126,18 +114,7 @@ describe('ChildProcessRunLauncher on a SQLite home', () => {
       'await instance.dispose();',
       'process.stdout.write(JSON.stringify({ ok, pid: process.pid }));',
     ].join('\n');
-    const scriptPath = join(home, 'terminate.mts');
-    writeFileSync(scriptPath, script);
-    const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@inst/source', scriptPath], {
-        cwd: fileURLToPath(new URL('..', import.meta.url)),
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`terminator exited ${code}: ${out}`))));
-    });
+    const output = await runScript(join(home, 'terminate.mts'), script);
     const result = JSON.parse(output) as { ok: boolean; pid: number };
     expect(result.ok).toBe(true);
     expect(result.pid).not.toBe(process.pid);

@@ -4,7 +4,6 @@
  * is not the worker's, in another OS process) cannot signal the worker: the worker sees its run CANCELING and
  * stops itself.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,35 +12,9 @@ import { ChildProcessCodeLocation, ChildProcessRunLauncher, createRunForLocation
 import { DagsterEventType, DagsterRunStatus, type DagsterRun } from '@inst/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Instance } from '../src/index';
+import { BOUND_MS, runScript, until } from './processes';
 
 const locationDir = fileURLToPath(new URL('../../code-location/test/fixtures/jobs/', import.meta.url));
-const BOUND_MS = 90_000;
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false): Promise<T> {
-  const deadline = Date.now() + BOUND_MS;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Runs a module in another OS process (tsx, workspace sources) and returns its stdout. */
-function runScript(path: string, source: string): Promise<string> {
-  writeFileSync(path, source);
-  return new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@inst/source', path], {
-      cwd: fileURLToPath(new URL('..', import.meta.url)),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${path} exited ${code}: ${out}`))));
-  });
-}
-
 describe('ChildProcessRunLauncher: spare workers and termination through storage', () => {
   let home: string;
   let instance: Instance;
