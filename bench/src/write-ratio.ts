@@ -1,5 +1,5 @@
 /**
- * `tsx --conditions=@inst/source src/write-ratio.ts [sqlite|postgres] [rounds]`: section 1's batch and single
+ * `tsx --conditions=@inst/source src/write-ratio.ts [sqlite|postgres] [rounds] [case]`: section 1's batch and single
  * write ratios on a small scale, for iterating on the write path. Besides wall time it prints the ratio of this
  * process's CPU time per event (user + system), which other load on the machine disturbs far less — for SQLite
  * all the work is in this process; for Postgres the server's share is not in it.
@@ -12,6 +12,8 @@ import { now } from './stats';
 
 const backendName = (process.argv[2] ?? 'sqlite') as BackendName;
 const rounds = Number(process.argv[3] ?? 10);
+/** Optional: only the cases whose name contains this text (`handleNewEvent`, `step`, `planned`). */
+const only = process.argv[4];
 const batch = 1000;
 const backend = createBackend(backendName);
 try {
@@ -42,6 +44,7 @@ try {
     },
   ]);
   for (const [name, n, inst, rawSide] of cases) {
+    if (only && !name.includes(only)) continue;
     await inst(0);
     await rawSide(0);
     const wall = { inst: [] as number[], raw: [] as number[] };

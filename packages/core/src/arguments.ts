@@ -123,9 +123,12 @@ export const instance = (cls: abstract new (...args: never[]) => object, label =
 };
 
 /** A record that will be stored: an instance of the class whose every field has the type serdes reads back. */
-export const storable = (cls: abstract new (...args: never[]) => object, label = cls.name): Check => (value, name) => {
-  instance(cls, label)(value, name);
-  checkSerializable(value, name);
+export const storable = (cls: abstract new (...args: never[]) => object, label = cls.name): Check => {
+  const isInstance = instance(cls, label);
+  return (value, name) => {
+    isInstance(value, name);
+    checkSerializable(value, name);
+  };
 };
 
 /** One of several checks (the first that passes). */
@@ -196,15 +199,18 @@ export const eventCursor: Check = (value, name) => {
 
 const eventType = member(DagsterEventType, 'DagsterEventType');
 
+const storableEvent = storable(DagsterEvent);
+const storableEntry = storable(EventLogEntry);
+
 /** A DagsterEvent that will be stored: a storable record whose type is one of DagsterEventType's. */
 const dagsterEvent: Check = (value, name) => {
-  storable(DagsterEvent)(value, name);
+  storableEvent(value, name);
   eventType((value as DagsterEvent).eventTypeValue, `${name}.eventTypeValue`);
 };
 
 /** An EventLogEntry that will be stored (its DagsterEvent, when it has one, checked as above). */
 const logEntry: Check = (value, name) => {
-  storable(EventLogEntry)(value, name);
+  storableEntry(value, name);
   const event = (value as EventLogEntry).dagsterEvent;
   if (event) eventType(event.eventTypeValue, `${name}.dagsterEvent.eventTypeValue`);
 };
@@ -599,9 +605,9 @@ export function blockWrites(instance: object, blocked: ReadonlyMap<StorageName, 
 /** The error a write of `memberName` with `args` is refused with, if one of the storages it writes is blocked. */
 function blockedWrite(instance: object, memberName: string, args: readonly unknown[]): Error | undefined {
   const blocked = writeBlocks.get(instance);
-  const storages = blocked && WRITE_MEMBERS[memberName]?.(args);
-  for (const storage of storages ?? []) {
-    const error = blocked!.get(storage);
+  if (!blocked) return undefined;
+  for (const storage of WRITE_MEMBERS[memberName]?.(args) ?? []) {
+    const error = blocked.get(storage);
     if (error) return error;
   }
   return undefined;
@@ -758,13 +764,25 @@ export const PARAMETER_NAMES: Readonly<Record<string, readonly string[]>> = {
 
 /** Runs a member's checks over its arguments (extra arguments beyond the schema are refused). */
 export function checkArguments(memberName: string, args: readonly unknown[]): void {
+  argumentsCheckOf(memberName)?.(args);
+}
+
+/** Each member's whole argument check, built once (the labels are fixed strings, not built on every call). */
+const compiledChecks = new Map<string, ((args: readonly unknown[]) => void) | undefined>();
+
+function argumentsCheckOf(memberName: string): ((args: readonly unknown[]) => void) | undefined {
+  if (compiledChecks.has(memberName)) return compiledChecks.get(memberName);
   const checks = MEMBER_ARGUMENTS[memberName];
-  if (!checks) return;
   const names = PARAMETER_NAMES[memberName];
-  if (args.length > checks.length) {
-    fail(`${memberName}()`, `at most ${checks.length} argument${checks.length === 1 ? '' : 's'}`, args.length);
-  }
-  for (let i = 0; i < checks.length; i++) checks[i]!(args[i], `${memberName}(${names?.[i] ?? `argument ${i + 1}`})`);
+  const labels = checks?.map((_, i) => `${memberName}(${names?.[i] ?? `argument ${i + 1}`})`);
+  const compiled = checks && ((args: readonly unknown[]) => {
+    if (args.length > checks.length) {
+      fail(`${memberName}()`, `at most ${checks.length} argument${checks.length === 1 ? '' : 's'}`, args.length);
+    }
+    for (let i = 0; i < checks.length; i++) checks[i]!(args[i], labels![i]!);
+  });
+  compiledChecks.set(memberName, compiled);
+  return compiled;
 }
 
 /**
@@ -782,10 +800,11 @@ export function installArgumentChecks(cls: abstract new (...args: never[]) => ob
     if (typeof original !== 'function') throw new Error(`installArgumentChecks: ${cls.name}.${memberName} is not a method`);
     const sync = SYNC_MEMBERS.has(memberName);
     const write = memberName in WRITE_MEMBERS;
+    const check = argumentsCheckOf(memberName);
     const checked = {
       [memberName](this: unknown, ...args: unknown[]): unknown {
         try {
-          checkArguments(memberName, args);
+          check?.(args);
           if (write) {
             const blocked = blockedWrite(this as object, memberName, args);
             if (blocked) throw blocked;

@@ -112,7 +112,8 @@ export async function handleNewEvent(ops: EventsInstanceOps, event: EventLogEntr
       }
     }
     // A copy: a listener that registers or removes listeners does not change this round.
-    for (const listener of [...(ops.eventListeners.get(runId) ?? [])]) await listener(entry);
+    const listeners = ops.eventListeners.get(runId);
+    if (listeners) for (const listener of [...listeners]) await listener(entry);
   }
 }
 

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@inst/errors';
 import { formatPath } from './json-parse';
-import { type FieldType, type Registry, defaultRegistry } from './registry';
+import { type FieldType, type RecordDef, type Registry, defaultRegistry } from './registry';
 import { FrozenSet, PyEnumValue, PyFloat, UnknownRecord } from './values';
 
 /*
@@ -23,9 +23,24 @@ const checkedRecords = new WeakSet<object>();
  * that is not well-formed Unicode (a lone surrogate), a number that is not finite where an int is expected.
  */
 export function checkSerializable(value: unknown, name: string, options: CheckOptions = {}): void {
-  const checker = new Checker(options.registry ?? defaultRegistry, name);
-  checker.check(value, undefined, []);
+  const registry = options.registry ?? defaultRegistry;
+  try {
+    new Checker(registry, name, false).check(value, undefined, []);
+  } catch (error) {
+    if (error !== TOO_DEEP) throw error;
+    // Deeper than any record inst writes: perhaps a cycle. Walked again keeping the objects on the path, which
+    // finds it (and names it) or checks a legitimately deep value.
+    new Checker(registry, name, true).check(value, undefined, []);
+  }
 }
+
+/**
+ * The first walk keeps no set of the objects on its path (the cost of a check is mostly that set): it counts
+ * its depth instead, and gives up past this depth, where a cycle would take it. Errors found before are the
+ * same either way — both walks visit values in the same order, and a cycle revisits only values already passed.
+ */
+const FAST_MAX_DEPTH = 100;
+const TOO_DEEP: unique symbol = Symbol('too deep');
 
 /** True for a string without lone surrogates (Python and Postgres cannot store those as text). */
 export function isWellFormedString(value: string): boolean {
@@ -33,12 +48,17 @@ export function isWellFormedString(value: string): boolean {
 }
 
 class Checker {
-  readonly #active = new Set<object>();
+  /** The objects on the path, in the careful walk (undefined in the fast one). */
+  readonly #active: Set<object> | undefined;
+  #depth = 0;
 
   constructor(
     private readonly registry: Registry,
     private readonly name: string,
-  ) {}
+    careful: boolean,
+  ) {
+    this.#active = careful ? new Set() : undefined;
+  }
 
   fail(path: (string | number)[], message: string, value: unknown): never {
     const where = path.length ? `${this.name}${formatPath(path).slice(1)}` : this.name;
@@ -103,10 +123,12 @@ class Checker {
         return this.checkEntries(value, type.of, path);
       case 'record': {
         const def = this.registry.recordOfClass(type.cls);
-        if (typeof value !== 'object' || value === null || (this.registry.recordOf(value) !== def && !(value instanceof (type.cls as unknown as new () => object)))) {
+        const own = typeof value === 'object' && value !== null ? this.registry.recordOf(value) : undefined;
+        if (typeof value !== 'object' || value === null || (own !== def && !(value instanceof (type.cls as unknown as new () => object)))) {
           return this.fail(path, `expected ${def?.name ?? type.cls.name}`, value);
         }
-        return this.checkObject(value, path);
+        if (!own) return this.fail(path, 'not a record inst can store (a plain object, array or registered record)', value);
+        return this.checkRecord(value, own, path);
       }
       default:
         return this.check(value, undefined, path);
@@ -131,10 +153,49 @@ class Checker {
     }
   }
 
-  private checkObject(value: object, path: (string | number)[]): void {
+  /** Steps into an object: a cycle is refused (careful walk), or the depth counted (fast walk). */
+  private enter(value: object, path: (string | number)[]): void {
+    const active = this.#active;
+    if (active) {
+      if (active.has(value)) this.fail(path, 'a cycle cannot be stored', '[Circular]');
+      active.add(value);
+    } else if (++this.#depth > FAST_MAX_DEPTH) {
+      throw TOO_DEEP;
+    }
+  }
+
+  private leave(value: object): void {
+    if (this.#active) this.#active.delete(value);
+    else this.#depth--;
+  }
+
+  /** A value already known to be an instance of `def`'s class: its fields (the cycle guard as in checkObject). */
+  private checkRecord(value: object, def: RecordDef, path: (string | number)[]): void {
     if (checkedRecords.has(value)) return;
-    if (this.#active.has(value)) return this.fail(path, 'a cycle cannot be stored', '[Circular]');
-    this.#active.add(value);
+    this.enter(value, path);
+    try {
+      this.checkFields(value, def, path);
+    } finally {
+      this.leave(value);
+    }
+  }
+
+  private checkFields(value: object, def: RecordDef, path: (string | number)[]): void {
+    if (checkedRecords.has(value)) return;
+    const fields = value as Record<string, unknown>;
+    const fieldList = def.fieldList;
+    for (let i = 0; i < fieldList.length; i++) {
+      const [name, , field] = fieldList[i]!;
+      path.push(name);
+      this.check(fields[name], field.type, path);
+      path.pop();
+    }
+    // Only the value a check starts from is remembered (the set is costly to grow): a record passed again.
+    if (path.length === 0 && Object.isFrozen(value)) checkedRecords.add(value);
+  }
+
+  private checkObject(value: object, path: (string | number)[]): void {
+    this.enter(value, path);
     try {
       if (Array.isArray(value) || value instanceof Set) this.checkItems(value, undefined, path);
       else if (value instanceof Map) {
@@ -148,16 +209,10 @@ class Checker {
       else {
         const def = this.registry.recordOf(value);
         if (!def) return this.fail(path, 'not a record inst can store (a plain object, array or registered record)', value);
-        const fields = value as Record<string, unknown>;
-        for (const [name, , field] of def.fieldList) {
-          path.push(name);
-          this.check(fields[name], field.type, path);
-          path.pop();
-        }
-        if (Object.isFrozen(value)) checkedRecords.add(value);
+        this.checkFields(value, def, path);
       }
     } finally {
-      this.#active.delete(value);
+      this.leave(value);
     }
   }
 }
