@@ -189,12 +189,36 @@ class Connection {
     this.run(sql, undefined);
   }
 
-  /** Closes the handle but stays usable: the next statement reopens it. In-memory databases never suspend. */
+  /** Whether {@link suspend} would close the handle now. */
+  get suspendable(): boolean {
+    return !this.closed && !this.inMemory && this.#db !== null && !this.#db.inTransaction;
+  }
+
+  /**
+   * Closes the handle but stays usable: the next statement reopens it. In-memory databases never
+   * suspend. The WAL stays as it is: closing the last connection to a WAL database would
+   * checkpoint it (two fsyncs) and delete the WAL, so that the next write starts a new one (one
+   * more fsync, of its header). A read-only connection opened for the moment keeps this close from
+   * being the last one, and a read-only connection never checkpoints on its own close. Every
+   * committed transaction is in the WAL either way; a later checkpoint (`wal_autocheckpoint`, or
+   * a last close) moves it into the database file.
+   */
   suspend(): boolean {
-    if (this.closed || this.inMemory || this.#db === null || this.#db.inTransaction) return false;
+    if (!this.suspendable || this.#db === null) return false;
     this.#cache.clear();
+    let keeper: Db | null = null;
+    try {
+      keeper = new Database(this.path, { readonly: true, fileMustExist: true, timeout: this.busyTimeoutMs });
+      // A WAL reader keeps its shared lock on the file after the read, which makes the close below not the last.
+      keeper.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get();
+    } catch {
+      // Then this close checkpoints, as any last close does.
+      keeper?.close();
+      keeper = null;
+    }
     this.#db.close();
     this.#db = null;
+    keeper?.close();
     return true;
   }
 

@@ -14,6 +14,8 @@ import {
   type UpgradeResult,
 } from '@inst/storage-sql';
 import { SqliteDriver, type SqliteDriverOptions } from './driver.js';
+import { processAlive } from './process-alive.js';
+import { createShardFromTemplate } from './shard-template.js';
 
 /** Dagster's run id for events outside any run; its shard is the file `history/runs/.db`. */
 export const RUNLESS_RUN_ID = '';
@@ -113,16 +115,6 @@ export interface PendingIndexWrite {
 export const PENDING_INDEX_DIR = '.index-pending';
 
 let markCounter = 0;
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: unknown }).code === 'EPERM';
-  }
-}
 
 /**
  * Opens a driver and initializes its file as Dagster does — `create_all`, WAL, stamp head, every
@@ -323,6 +315,8 @@ export class SqliteLayout implements AsyncDisposable {
   async #openShard(runId: string): Promise<SqliteDriver> {
     await this.assertShardNotLost(runId);
     const path = this.paths === null ? ':memory:' : this.paths.shard(runId);
+    // A copy of the prebuilt shard instead of the DDL (openInitialized then finds its tables).
+    if (path !== ':memory:' && !existsSync(path)) await createShardFromTemplate(path);
     const driver = await openInitialized(
       path,
       EVENT_LOG_METADATA,
