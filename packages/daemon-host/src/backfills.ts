@@ -14,7 +14,6 @@ import {
   BulkActionsFilter,
   BulkActionStatus,
   BULK_ACTION_TERMINAL_STATUSES,
-  CANCELABLE_RUN_STATUSES,
   DagsterRunStatus,
   NOT_FINISHED_STATUSES,
   RUN_TAGS,
@@ -22,6 +21,8 @@ import {
   SerializableErrorInfo,
   type PartitionBackfill,
 } from '@inst/types';
+import { executeAssetBackfillIteration } from './asset-backfills';
+import { backfillRuns, cancelBackfillRuns } from './backfill-runs';
 import { SimulatedCrashError } from './crash';
 import type { DaemonContext, DaemonDefinition } from './host';
 import { createRunForRequest, loadLocations, type LoadedLocation, type RunCreator } from './locations';
@@ -32,7 +33,6 @@ export const BACKFILL_CHECKPOINT_COUNT = 25;
 /** Partitions (or ranges) per chunk when runs are written in batches (one transaction per chunk). */
 export const BACKFILL_BATCH_CHUNK_SIZE = 500;
 /** Runs canceled per iteration of a canceling backfill (Dagster's MAX_RUNS_CANCELED_PER_ITERATION). */
-export const MAX_RUNS_CANCELED_PER_ITERATION = 50;
 
 /** Crash points for failure-recovery tests. */
 export type BackfillCrashPoint = 'RUN_CREATED' | 'CHUNK_SUBMITTED';
@@ -76,7 +76,11 @@ export async function executeBackfillIteration(ctx: DaemonContext, options: Back
     const backfill = await instance.getBackfill(listed.backfillId);
     if (!backfill || TERMINAL.has(backfill.status)) continue;
     try {
-      results.push(await executeJobBackfillIteration(ctx, backfill, locations, options));
+      results.push(
+        backfill.isAssetBackfill
+          ? await executeAssetBackfillIteration(ctx, backfill, locations, options)
+          : await executeJobBackfillIteration(ctx, backfill, locations, options),
+      );
     } catch (error) {
       if (error instanceof SimulatedCrashError) throw error;
       log.error(`Backfill ${backfill.backfillId} failed`, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
@@ -88,31 +92,6 @@ export async function executeBackfillIteration(ctx: DaemonContext, options: Back
     }
   }
   return results;
-}
-
-/** Runs of a backfill (by its `dagster/backfill` tag). */
-async function backfillRuns(ctx: DaemonContext, backfillId: string, statuses?: readonly DagsterRunStatus[]) {
-  return ctx.instance.getRuns(new RunsFilter({ tags: { [RUN_TAGS.BACKFILL_ID]: backfillId }, ...(statuses ? { statuses: [...statuses] } : {}) }));
-}
-
-async function cancelBackfillRuns(ctx: DaemonContext, backfill: PartitionBackfill): Promise<{ canceled: number; done: boolean }> {
-  const { instance } = ctx;
-  const cancelable = await instance.getRuns(
-    new RunsFilter({ tags: { [RUN_TAGS.BACKFILL_ID]: backfill.backfillId }, statuses: [...CANCELABLE_RUN_STATUSES] }),
-    undefined,
-    MAX_RUNS_CANCELED_PER_ITERATION,
-  );
-  let canceled = 0;
-  for (const run of cancelable) {
-    if (await instance.runCoordinator.cancelRun(run.runId)) canceled++;
-  }
-  // NOT_STARTED runs were created but never submitted: nothing will launch them, so they end here.
-  for (const run of await backfillRuns(ctx, backfill.backfillId, [DagsterRunStatus.NOT_STARTED])) {
-    await instance.reportRunCanceled(run, 'Canceled with its backfill before it was submitted.');
-    canceled++;
-  }
-  const unfinished = await instance.getRunsCount(new RunsFilter({ tags: { [RUN_TAGS.BACKFILL_ID]: backfill.backfillId }, statuses: [...NOT_FINISHED_STATUSES] }));
-  return { canceled, done: unfinished === 0 };
 }
 
 function findLocation(backfill: PartitionBackfill, locations: readonly LoadedLocation[]): LoadedLocation | undefined {
@@ -127,12 +106,15 @@ interface ChunkItem {
   readonly keys: readonly string[];
 }
 
-async function executeJobBackfillIteration(
+/** One iteration of one job or asset backfill. */
+export type BackfillIteration = (
   ctx: DaemonContext,
   backfill: PartitionBackfill,
   locations: readonly LoadedLocation[],
   options: BackfillOptions,
-): Promise<BackfillIterationResult> {
+) => Promise<BackfillIterationResult>;
+
+const executeJobBackfillIteration: BackfillIteration = async (ctx, backfill, locations, options) => {
   const { instance, log } = ctx;
   const id = backfill.backfillId;
   if (backfill.status === BulkActionStatus.CANCELING || (backfill.status as string) === 'FAILING') {
@@ -147,7 +129,7 @@ async function executeJobBackfillIteration(
   const jobName = backfill.jobName;
   const partitionNames = backfill.partitionNames ?? [];
   if (!jobName || !backfill.partitionSetOrigin) {
-    throw new Error(`Backfill ${id} has no partition set: asset backfills over an asset graph (AssetBackfillData) are not supported by inst yet`);
+    throw new Error(`Backfill ${id} has no partition set and no asset backfill data`);
   }
   const loaded = findLocation(backfill, locations);
   if (!loaded) throw new Error(`Backfill ${id}: code location ${backfill.partitionSetOrigin.repositoryOrigin.codeLocationOrigin.locationName} is not loaded`);
@@ -272,7 +254,7 @@ async function executeJobBackfillIteration(
   if (latest.status !== BulkActionStatus.REQUESTED) return { backfillId: id, status: latest.status, runsCreated: created, runsCanceled: 0 };
   await instance.updateBackfill(latest.withStatus(final).withEndTimestamp(ctx.now()));
   return { backfillId: id, status: final, runsCreated: created, runsCanceled: 0 };
-}
+};
 
 /** Runs `fn` over `items` with at most `limit` at once; the first error is thrown after the started ones settle. */
 async function forEachConcurrently<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -19,6 +19,7 @@ export {
 export { createJsonLogger, childLogger, silentLogger, type Logger, type LogLevel } from './logger';
 export type {
   CodeLocationLike,
+  AssetNodeSnapshotLike,
   CodeLocationSnapshotLike,
   JobSnapshotEntryLike,
   RunRequestLike,
@@ -41,7 +42,9 @@ export {
   type SensorTickResult,
   type DagsterRunReactionLike,
 } from './sensors';
-export { backfillDaemon, executeBackfillIteration, BACKFILL_CHECKPOINT_COUNT, MAX_RUNS_CANCELED_PER_ITERATION, type BackfillOptions, type BackfillCrashPoint, type BackfillIterationResult } from './backfills';
+export { backfillDaemon, executeBackfillIteration, BACKFILL_CHECKPOINT_COUNT, type BackfillOptions, type BackfillCrashPoint, type BackfillIterationResult } from './backfills';
+export { MAX_RUNS_CANCELED_PER_ITERATION } from './backfill-runs';
+export { ASSET_BACKFILL_RUN_CHUNK_SIZE } from './asset-backfills';
 export { retentionDaemon, purgeByRetention, retentionPolicyFromSettings, ASSET_EVENT_TYPES, type RetentionPolicy, type RetentionReport } from './retention';
 export { purgeInstigatorTicks, type InstigatorTickPurge } from './tick-retention';
 export { runQueueDaemon, runMonitoringDaemon, runRetriesDaemon } from './run-queue-daemons';

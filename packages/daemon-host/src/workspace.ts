@@ -46,6 +46,15 @@ export interface JobSnapshotEntryLike {
   backfillPolicy?: { maxPartitionsPerRun?: number | null } | null;
 }
 
+/** An asset in a location's snapshot (what the asset backfill daemon reads of the asset graph). */
+export interface AssetNodeSnapshotLike {
+  /** The asset key's path. */
+  assetKey: readonly string[];
+  dependencyKeys: readonly (readonly string[])[];
+  jobNames: readonly string[];
+  partitioned: boolean;
+}
+
 /** What a code location's snapshot lists. */
 export interface CodeLocationSnapshotLike {
   /** Dagster names the repository of a `Definitions` `__repository__`. */
@@ -53,6 +62,7 @@ export interface CodeLocationSnapshotLike {
   jobs?: readonly JobSnapshotEntryLike[];
   schedules?: readonly ScheduleSnapshotLike[];
   sensors?: readonly SensorSnapshotLike[];
+  assetNodes?: readonly AssetNodeSnapshotLike[];
 }
 
 /** A code location, as far as the daemons use it. */

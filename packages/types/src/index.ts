@@ -15,5 +15,6 @@ export * from './cursors';
 export * from './filters';
 export * from './instigation';
 export * from './backfills';
+export * from './asset-backfills';
 export * from './daemon';
 export * from './snapshots';
