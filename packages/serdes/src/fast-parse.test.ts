@@ -30,6 +30,9 @@ describe('the JSON.parse fast path', () => {
       '{"dup": 1.0, "dup": 2}',
       '{"dup": 2, "dup": 3.0}',
       '{"k": "\\u00e9\\ud83d\\ude00\\n", "n": null, "t": true, "f": false}',
+      // Only marked floats need the scan; these are found however the number ends (whitespace, ] or }).
+      '{\n  "a": [1.0\n, 2.0 ],\n  "b": 3.0\n}',
+      '{"run_id": "41e9-1e9a-1.0x", "n": 5, "x": 0.5}',
     ];
     for (const doc of docs) {
       const fast = trace(parseJsonFast, doc);
@@ -43,6 +46,9 @@ describe('the JSON.parse fast path', () => {
       '{"big": 12345678901234567890}',
       '{"e": 1e+16}',
       '{"e": 1.5E-05}',
+      '{"e": [1e5]}',
+      '{"e": 2E5 }',
+      '{"big": [-1234567890123456]}',
       '{"n": NaN}',
       '{"i": -Infinity}',
       '{"m": "\\u0000inst.float:1.0"}',

@@ -33,7 +33,7 @@ export function parseTreeFast(text: string): ParsedTree | typeof NOT_FAST {
   const first = text.charCodeAt(0);
   if (first !== 0x7b && first !== 0x5b) return NOT_FAST;
   if (text.includes(MARK_TEXT)) return NOT_FAST;
-  const source = markNumbers(text);
+  const source = MAY_NEED_SCAN.test(text) ? markNumbers(text) : text;
   if (source === undefined) return NOT_FAST;
   try {
     return { value: JSON.parse(source) as unknown, marked: source !== text };
@@ -41,6 +41,13 @@ export function parseTreeFast(text: string): ParsedTree | typeof NOT_FAST {
     return NOT_FAST;
   }
 }
+
+/**
+ * What `markNumbers` acts on, looked for anywhere in the text (inside strings too, so it may find more than is
+ * there): an integral float or an exponent followed by what ends a number, 16 digits in a row, NaN, Infinity.
+ * Most documents have none, and the regular expression finds that far faster than the scan would.
+ */
+const MAY_NEED_SCAN = /\d(?:\.0+[\s,\]}]|[eE][-+]?\d+[\s,\]}]|\d{15})/;
 
 /**
  * Scans the document outside its strings (jumping over each string with `indexOf`): undefined when a number
@@ -141,7 +148,7 @@ export function walkMembers(
   path: (string | number)[],
   hook: ObjectHook,
   marked: boolean,
-  defer?: (key: string, item: object) => boolean,
+  defer?: { defer(key: string, item: object): boolean },
 ): Set<string> | undefined {
   let floats: Set<string> | undefined;
   const keys = Object.keys(object);
@@ -149,7 +156,7 @@ export function walkMembers(
     const key = keys[i]!;
     const item = object[key];
     if (typeof item === 'object' && item !== null) {
-      if (defer?.(key, item)) continue;
+      if (defer?.defer(key, item)) continue;
       path.push(key);
       const replaced = walk(item, path, hook, marked);
       path.pop();

@@ -56,7 +56,7 @@ export function serializeValue(value: unknown, options: SerializeOptions = {}): 
  */
 export function deserializeValue(json: string, options: DeserializeOptions = {}): unknown {
   const registry = options.registry ?? defaultRegistry;
-  const hook = (object: Record<string, unknown>, path: JsonPath): unknown => unpackObject(object, path, registry);
+  const hook = hookOf(registry);
   // The engine's JSON.parse where it reads the document exactly as parseJson would (most stored events).
   const tree = parseTreeFast(json);
   let value: unknown;
@@ -71,6 +71,17 @@ export function deserializeValue(json: string, options: DeserializeOptions = {})
     }
   }
   return value;
+}
+
+/** The object hook of the readers for one registry, made once (not on every read). */
+const hooks = new WeakMap<Registry, (object: Record<string, unknown>, path: JsonPath) => unknown>();
+function hookOf(registry: Registry): (object: Record<string, unknown>, path: JsonPath) => unknown {
+  let hook = hooks.get(registry);
+  if (!hook) {
+    hook = (object, path) => unpackObject(object, path, registry);
+    hooks.set(registry, hook);
+  }
+  return hook;
 }
 
 // ---------------------------------------------------------------- writing
@@ -489,13 +500,21 @@ function decodeLazily(value: object, path: (string | number)[], context: LazyCon
   if (!def || def.beforeUnpack) return walk(value, path, hook, marked);
   // Enum references are read now (an old enum name is remembered in the record's metadata); fields this class
   // lacks are kept as read, so they are walked now too. The rest waits for its first read.
-  let lazyKeys: Set<string> | undefined;
-  const floats = walkMembers(object, path, hook, marked, (key, item) => {
-    if (!def.fieldOfStored.has(key) || '__enum__' in item) return false;
-    (lazyKeys ??= new Set()).add(key);
+  const lazy = new LazyKeys(def);
+  const floats = walkMembers(object, path, hook, marked, lazy);
+  return unpackRecord(def, className as string, object, floats, path, registry, lazy.keys ? { keys: lazy.keys, context } : undefined);
+}
+
+/** Collects the members of a record's document that `decodeLazily` leaves for their first read. */
+class LazyKeys {
+  keys: Set<string> | undefined;
+  constructor(private readonly def: RecordDef) {}
+
+  defer(key: string, item: object): boolean {
+    if (!this.def.fieldOfStored.has(key) || '__enum__' in item) return false;
+    (this.keys ??= new Set()).add(key);
     return true;
-  });
-  return unpackRecord(def, className as string, object, floats, path, registry, lazyKeys ? { keys: lazyKeys, context } : undefined);
+  }
 }
 
 /** A read-only field that decodes its part of the tree on first read (and throws the same error on every read if that fails). */
