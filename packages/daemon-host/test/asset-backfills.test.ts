@@ -3,8 +3,11 @@
  * upstream → downstream) loaded as a code location. The runs the daemon creates are finished here as a run worker
  * would finish them: ASSET_MATERIALIZATION events for what a run materialized, then RUN_SUCCESS / RUN_FAILURE.
  */
-import type { Instance } from '@inst/core';
-import { inProcessCodeLocation } from '@inst/code-location';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Instance } from '@inst/core';
+import { ChildProcessCodeLocation, ChildProcessRunLauncher, inProcessCodeLocation, runWorkerOf } from '@inst/code-location';
 import { DefaultPartitionsSubset, Definitions, TimestampWithTimezone, defineAsset, staticPartitions } from '@inst/definitions';
 import { deserializeValue, serializeValue } from '@inst/serdes';
 import {
@@ -26,6 +29,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { executeBackfillIteration } from '../src/backfills';
 import { SimulatedCrashError } from '../src/crash';
 import { Clock, contextFor, tempInstance, workspaceOf } from './fixtures';
+import { tempHome, waitFor } from './support';
 
 let instance: Instance | undefined;
 afterEach(async () => {
@@ -56,10 +60,8 @@ function partsOf(subset: AssetGraphSubset): Record<string, string[]> {
   return result;
 }
 
-async function setup() {
-  instance = await tempInstance();
-  const clock = new Clock(T0);
-  const ctx = contextFor(instance, workspaceOf(inProcessCodeLocation(defs, 'assets_location')), clock);
+/** Stores a REQUESTED asset backfill of both assets over every region, as Dagster's AssetBackfillData.empty does. */
+async function addAssetBackfill(inst: Instance, tags: Record<string, string> = {}): Promise<void> {
   const data = new AssetBackfillData({
     targetSubset: subsetOf({ upstream: REGIONS, downstream: REGIONS }),
     requestedRunsForTargetRoots: false,
@@ -69,17 +71,16 @@ async function setup() {
     failedAndDownstreamSubset: new AssetGraphSubset(),
     backfillStartTime: new TimestampWithTimezone({ timestamp: T0, timezone: 'UTC' }),
   });
-  await instance.addBackfill(
-    new PartitionBackfill({
-      backfillId: ID,
-      status: BulkActionStatus.REQUESTED,
-      fromFailure: false,
-      tags: { team: 'data' },
-      backfillTimestamp: T0,
-      assetSelection: [UP, DOWN],
-      assetBackfillData: data,
-    }),
+  await inst.addBackfill(
+    new PartitionBackfill({ backfillId: ID, status: BulkActionStatus.REQUESTED, fromFailure: false, tags, backfillTimestamp: T0, assetSelection: [UP, DOWN], assetBackfillData: data }),
   );
+}
+
+async function setup() {
+  instance = await tempInstance();
+  const clock = new Clock(T0);
+  const ctx = contextFor(instance, workspaceOf(inProcessCodeLocation(defs, 'assets_location')), clock);
+  await addAssetBackfill(instance, { team: 'data' });
   return { inst: instance, ctx, clock };
 }
 
@@ -269,4 +270,44 @@ describe('AssetBackfillData serdes', () => {
     expect(back.isAssetBackfill).toBe(true);
     expect(serializeValue(back.assetBackfillData)).toBe(DOC);
   });
+});
+
+describe('an asset backfill run by real run workers', () => {
+  const locationDir = fileURLToPath(new URL('./asset-location/', import.meta.url));
+  let home: string | undefined;
+  let location: ChildProcessCodeLocation | undefined;
+  afterEach(async () => {
+    const launcher = instance?.runLauncher as ChildProcessRunLauncher | undefined;
+    // A failed test may leave a worker running: stop it rather than wait.
+    for (const pid of launcher?.activeWorkers.values() ?? []) if (pid > 0) process.kill(pid, 'SIGKILL');
+    await launcher?.join(30_000);
+    await location?.dispose();
+    location = undefined;
+    if (home) rmSync(home, { recursive: true, force: true });
+    home = undefined;
+  }, 60_000);
+
+  it('materializes upstream then downstream partitions in worker processes; the failed partition ends it COMPLETED_FAILED', async () => {
+    home = tempHome(
+      ['run_coordinator:', '  module: dagster.core.run_coordinator', '  class: DefaultRunCoordinator', 'run_launcher:', '  module: dagster.core.launcher', '  class: DefaultRunLauncher', ''].join('\n'),
+    );
+    instance = await Instance.fromConfig(home);
+    location = new ChildProcessCodeLocation({ locationName: 'assets', file: join(locationDir, 'defs.ts'), workingDirectory: locationDir }, { output: 'ignore' });
+    const inst = instance;
+    const ctx = contextFor(inst, workspaceOf(location), new Clock(T0));
+    await addAssetBackfill(inst);
+    // Daemon iterations, each after the runs of the previous one have finished (at most one per asset level + 1).
+    for (let i = 0; i < 4; i++) {
+      await executeBackfillIteration(ctx);
+      await waitFor(async () => (await runsOf(inst)).every((r) => r.isFinished), 'the backfill runs to finish');
+    }
+    const { backfill, data } = await stored(inst);
+    expect(backfill.status).toBe(BulkActionStatus.COMPLETED_FAILED);
+    expect(partsOf(data.materializedSubset)).toEqual({ upstream: ['apac', 'eu'], downstream: ['apac', 'eu'] });
+    expect(partsOf(data.failedAndDownstreamSubset)).toEqual({ upstream: ['us'], downstream: ['us'] });
+    const runs = await runsOf(inst);
+    expect(runs.map(covers).sort()).toEqual([['downstream@apac'], ['downstream@eu'], ['upstream@apac'], ['upstream@eu'], ['upstream@us']]);
+    expect(runs.find((r) => r.tags[RUN_TAGS.PARTITION_NAME] === 'us')!.status).toBe(DagsterRunStatus.FAILURE);
+    for (const run of runs) expect(runWorkerOf(run.tags)?.pid).not.toBe(process.pid);
+  }, 180_000);
 });
