@@ -12,6 +12,7 @@ import { AssetKey, DagsterEventType } from '@inst/types';
 import { openSqliteEventLogStorage } from './event-log.js';
 import { PENDING_INDEX_DIR, sqliteLayoutPaths } from './layout.js';
 import { openSqliteStorages } from './storages.js';
+import { spawnAckingChild } from './test-support/acking-child.js';
 import { bundleChildScript } from './test-support/bundle-child.js';
 
 /*
@@ -74,29 +75,12 @@ describe('SQLite: SIGKILL of a writer at random moments', () => {
     for (let round = 0; round < 20; round++) {
       const runId = randomUUID();
       runIds.push(runId);
-      const acked: number[] = [];
-      const child = spawn(process.execPath, [worker, home, runId], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      let buffer = '';
-      const killAfter = 1 + Math.floor(Math.random() * 40);
-      const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-          buffer += chunk;
-          const lines = buffer.split('\n');
-          buffer = lines.pop()!;
-          for (const line of lines) if (line.startsWith('ack ')) acked.push(Number(line.slice(4)));
-          if (acked.length >= killAfter) resolve();
-        });
-        child.on('exit', (code, signal) => reject(new Error(`writer exited (${code ?? signal}) before it was killed: ${stderr}`)));
-      }).catch((error: unknown) => {
-        if (child.exitCode !== null || child.signalCode !== null) throw error;
-      });
+      const writer = spawnAckingChild(worker, [home, runId]);
+      await writer.waitForAcks(1 + Math.floor(Math.random() * 40));
       // A random moment within the next few writes.
       await sleep(Math.random() * 8);
-      child.kill('SIGKILL');
-      await exited;
+      await writer.kill();
+      const acked = writer.acked.map(Number);
 
       const storage = await openSqliteEventLogStorage(home);
       try {

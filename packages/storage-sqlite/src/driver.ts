@@ -209,8 +209,9 @@ class Connection {
     let keeper: Db | null = null;
     try {
       keeper = new Database(this.path, { readonly: true, fileMustExist: true, timeout: this.busyTimeoutMs });
-      // A WAL reader keeps its shared lock on the file after the read, which makes the close below not the last.
-      keeper.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get();
+      // A WAL reader keeps its shared lock on the file after a read (data_version: one that needs no schema),
+      // which makes the close below not the last.
+      keeper.pragma('data_version');
     } catch {
       // Then this close checkpoints, as any last close does.
       keeper?.close();
