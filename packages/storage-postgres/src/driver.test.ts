@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DisposedError, InvariantViolationError, StorageError } from '@inst/errors';
 import { fromSqlTimestamp, isUniqueViolation, tryRun, type SqlExecutor } from '@inst/storage-sql';
-import { createPgDriver, type PgDriver } from './driver.js';
+import { PREPARE_MIN_PARAMS, createPgDriver, type PgDriver } from './driver.js';
 import { pgErrorCode } from './errors.js';
 import { createScratchDatabase, type ScratchDatabase } from './testing/index.js';
 
@@ -68,6 +68,22 @@ describe('PgDriver', () => {
     expect(await driver.run('UPDATE items SET n = n + 1 WHERE n = ?', [1])).toEqual({ changes: 3 });
     expect(await driver.run('INSERT INTO items (key) VALUES (?) ON CONFLICT (key) DO NOTHING', ['r1'])).toEqual({ changes: 0 });
     await driver.run('DELETE FROM items');
+  });
+
+  it('runs statements of PREPARE_MIN_PARAMS parameters or more as named prepared statements, reused across calls', async () => {
+    const rows = Array.from({ length: PREPARE_MIN_PARAMS / 2 }, (_, i) => [`prep_${i}`, i]);
+    const insert = `INSERT INTO items (key, n) VALUES ${rows.map(() => '(?, ?)').join(', ')}`;
+    await driver.run(insert, rows.flat());
+    // The same shape again, in transactions (one fails after it, on a unique key): the statement stays usable.
+    await expect(driver.transaction((tx) => tx.run(insert, rows.flat()))).rejects.toThrow(StorageError);
+    const prepared = await driver.transaction(async (tx) => {
+      await tx.run(insert, rows.map(([key, n]) => [`${key}_again`, n]).flat());
+      return tx.all<{ statement: string }>("SELECT statement FROM pg_prepared_statements WHERE name LIKE 'inst\\_%'");
+    });
+    expect(prepared.map((p) => p.statement)).toContain(insert.replace(/\?/g, () => '$x').replace(/\$x/g, ((n) => () => `$${++n}`)(0)));
+    const stored = await driver.all<{ n: number; total: number }>("SELECT count(*)::int AS n, sum(n)::int AS total FROM items WHERE key LIKE 'prep_%'");
+    expect(stored[0]).toEqual({ n: rows.length * 2, total: 2 * rows.reduce((sum, [, n]) => sum + (n as number), 0) });
+    await driver.run("DELETE FROM items WHERE key LIKE 'prep_%'");
   });
 
   it('rolls back everything when the transaction throws', async () => {

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { ClientConfig, PoolClient, QueryResult } from 'pg';
 import { DisposedError, InvalidArgumentError, InvariantViolationError, StorageError } from '@inst/errors';
@@ -65,7 +66,8 @@ class Session {
 
   async query(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
     try {
-      const result = await this.client.query<Row>({ text: toPostgresPlaceholders(sql), values: toSqlParams(params, 'postgres') });
+      const values = toSqlParams(params, 'postgres');
+      const result = await this.client.query<Row>(values.length >= PREPARE_MIN_PARAMS ? preparedQuery(sql, values) : { text: toPostgresPlaceholders(sql), values });
       // A parameterless text with several statements runs as one simple query: the last result counts.
       return Array.isArray(result) ? (result.at(-1) as QueryResult<Row>) : result;
     } catch (error) {
@@ -109,6 +111,28 @@ function toRunResult(result: QueryResult<Row>): RunResult {
   const id = result.rows[0]?.id;
   const changes = result.rowCount ?? 0;
   return id === undefined || id === null ? { changes } : { changes, lastInsertId: Number(id) };
+}
+
+/**
+ * Statements with at least this many parameters (the multi-row INSERTs of event batches) are named prepared
+ * statements: each pooled connection parses and plans one once, then only binds it — for a 500-row INSERT that is
+ * most of the server's work. (PgBouncer in transaction mode keeps them from 1.21 on, with `max_prepared_statements`.)
+ */
+export const PREPARE_MIN_PARAMS = 500;
+
+/** Name and `$n` text of each big statement, by its `?` text (few shapes: one per batch size in use). */
+const preparedStatements = new Map<string, { readonly name: string; readonly text: string }>();
+const PREPARED_CACHE_SIZE = 64;
+
+function preparedQuery(sql: string, values: unknown[]): { name: string; text: string; values: unknown[] } {
+  let statement = preparedStatements.get(sql);
+  if (!statement) {
+    const text = toPostgresPlaceholders(sql);
+    statement = { name: `inst_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`, text };
+    if (preparedStatements.size >= PREPARED_CACHE_SIZE) preparedStatements.delete(preparedStatements.keys().next().value!);
+    preparedStatements.set(sql, statement);
+  }
+  return { name: statement.name, text: statement.text, values };
 }
 
 /** One-at-a-time access to a transaction scope (statements and savepoints on one connection). */
