@@ -19,7 +19,8 @@
  * once every requested partition is accounted for or no run is left unfinished.
  *
  * Where inst is simpler than Dagster (see the package README):
- * - partition mappings are identity (a partition depends on the same partition of its parents) and subsets are
+ * - partition mappings are identity between partitioned assets (an unpartitioned asset depends on every partition
+ *   of a partitioned parent, and the other way round) and subsets are
  *   `DefaultPartitionsSubset`s (static/dynamic key sets); time-window and key-range subsets fail the backfill with a
  *   NotSupportedError;
  * - a child is requested once its parents have materialized; Dagster also puts a child in its parent's run when
@@ -163,7 +164,18 @@ function runAssetPartitions(run: DagsterRun, target: AssetPartitions): [AssetKey
   return result;
 }
 
-/** Adds the asset partitions downstream of `failed` that the backfill targets (identity partition mapping). */
+/**
+ * The target asset partitions of `neighbor` that one partition of an asset relates to: the same partition when both
+ * are partitioned (identity mapping), every target partition when only the neighbor is, else the unpartitioned asset.
+ */
+function relatedUnits(neighbor: AssetNode, partition: string | null, target: AssetPartitions): [string, string | null][] {
+  const id = neighbor.key.toDbString();
+  if (!neighbor.partitioned) return [[id, null]];
+  if (partition !== null) return [[id, partition]];
+  return [...(target.partitions.get(id) ?? [])].map((p) => [id, p]);
+}
+
+/** Adds the asset partitions downstream of `failed` that the backfill targets. */
 function withDownstream(failed: AssetPartitions, target: AssetPartitions, graph: Map<string, AssetNode>): AssetPartitions {
   const result = failed.copy();
   const queue = [...failed];
@@ -171,12 +183,11 @@ function withDownstream(failed: AssetPartitions, target: AssetPartitions, graph:
     const [id, partition] = queue.pop()!;
     for (const child of graph.get(id)?.children ?? []) {
       const node = graph.get(child)!;
-      // An unpartitioned child depends on every partition of its parent; a partitioned one on the same partition.
-      const childPartition = node.partitioned ? partition : null;
-      if (childPartition === null && node.partitioned) continue;
-      if (target.has(child, childPartition) && !result.has(child, childPartition)) {
-        result.add(node.key, childPartition);
-        queue.push([child, childPartition]);
+      for (const [childId, childPartition] of relatedUnits(node, partition, target)) {
+        if (target.has(childId, childPartition) && !result.has(childId, childPartition)) {
+          result.add(node.key, childPartition);
+          queue.push([childId, childPartition]);
+        }
       }
     }
   }
@@ -278,6 +289,10 @@ export const executeAssetBackfillIteration: BackfillIteration = async (ctx, back
   const runs = await backfillRuns(ctx, id);
   const unfinished = () => instance.getRunsCount(backfillRunsFilter(id, NOT_FINISHED_STATUSES));
 
+  if (backfill.status !== BulkActionStatus.REQUESTED && backfill.status !== BulkActionStatus.CANCELING) {
+    // Dagster's asset iteration has branches only for REQUESTED and CANCELING (a forced CANCELED is skipped).
+    return { backfillId: id, status: backfill.status, runsCreated: 0, runsCanceled: 0 };
+  }
   if (backfill.status === BulkActionStatus.CANCELING) {
     const { canceled, done } = await cancelBackfillRuns(ctx, backfill);
     const afterCancel = await backfillRuns(ctx, id);
@@ -310,10 +325,11 @@ export const executeAssetBackfillIteration: BackfillIteration = async (ctx, back
   for (const [assetId, partition] of target) {
     if (requested.has(assetId, partition) || failed.has(assetId, partition) || materialized.has(assetId, partition)) continue;
     const node = graph.get(assetId)!;
+    // Parents outside the workspace or outside this backfill do not hold it back.
     const parentsDone = node.parents.every((parent) => {
-      const parentPartition = graph.get(parent)?.partitioned ? partition : null;
-      if (!target.has(parent, parentPartition)) return true; // not part of this backfill
-      return materialized.has(parent, parentPartition);
+      const parentNode = graph.get(parent);
+      if (!parentNode) return true;
+      return relatedUnits(parentNode, partition, target).every(([pid, pp]) => !target.has(pid, pp) || materialized.has(pid, pp));
     });
     if (parentsDone) ready.add(node.key, partition);
   }

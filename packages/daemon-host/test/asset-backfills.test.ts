@@ -224,6 +224,55 @@ describe('asset backfills (AssetBackfillData)', () => {
   });
 });
 
+describe('an asset backfill with an unpartitioned asset', () => {
+  const summary = defineAsset({ key: 'summary', deps: [upstream] }, async () => 'all regions');
+  const mixed = new Definitions({ assets: [upstream, summary] });
+
+  it('requests the unpartitioned child once every targeted partition of its parent is materialized', async () => {
+    instance = await tempInstance();
+    const inst = instance;
+    const ctx = contextFor(inst, workspaceOf(inProcessCodeLocation(mixed, 'mixed_location')), new Clock(T0));
+    const target = new AssetGraphSubset({
+      partitionsSubsetsByAssetKey: subsetOf({ upstream: REGIONS }).partitionsSubsetsByAssetKey,
+      nonPartitionedAssetKeys: new Set([new AssetKey(['summary'])]),
+    });
+    const empty = new AssetGraphSubset();
+    await inst.addBackfill(
+      new PartitionBackfill({
+        backfillId: ID,
+        status: BulkActionStatus.REQUESTED,
+        fromFailure: false,
+        backfillTimestamp: T0,
+        assetBackfillData: new AssetBackfillData({
+          targetSubset: target,
+          requestedRunsForTargetRoots: false,
+          latestStorageId: null,
+          materializedSubset: empty,
+          requestedSubset: empty,
+          failedAndDownstreamSubset: empty,
+          backfillStartTime: new TimestampWithTimezone({ timestamp: T0, timezone: 'UTC' }),
+        }),
+      }),
+    );
+    await executeBackfillIteration(ctx);
+    const runs = await runsOf(inst);
+    expect(runs.map(covers).sort()).toEqual([['upstream@apac'], ['upstream@eu'], ['upstream@us']]);
+    await finish(inst, runs[0]!);
+    await finish(inst, runs[1]!);
+    await executeBackfillIteration(ctx);
+    expect(await runsOf(inst)).toHaveLength(3); // one partition of the parent is still missing
+    await finish(inst, runs[2]!);
+    await executeBackfillIteration(ctx);
+    const summaryRun = (await runsOf(inst)).find((r) => [...(r.assetSelection ?? [])].some((k) => k.toUserString() === 'summary'));
+    expect(summaryRun?.tags[RUN_TAGS.PARTITION_NAME]).toBeUndefined();
+    await finish(inst, summaryRun!);
+    await executeBackfillIteration(ctx);
+    const { backfill, data } = await stored(inst);
+    expect(backfill.status).toBe(BulkActionStatus.COMPLETED_SUCCESS);
+    expect([...data.materializedSubset.nonPartitionedAssetKeys].map((k) => k.toUserString())).toEqual(['summary']);
+  });
+});
+
 describe('AssetBackfillData serdes', () => {
   // Written from Dagster's source: AssetBackfillData / AssetGraphSubset are NamedTuples (keys sorted on write), the
   // AssetKey-keyed subsets mapping goes out as __mapping_items__ (SerializableNonScalarKeyMapping), sets sorted.
