@@ -28,14 +28,19 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { executeBackfillIteration } from '../src/backfills';
 import { SimulatedCrashError } from '../src/crash';
-import { Clock, contextFor, tempInstance, workspaceOf } from './fixtures';
+import { pgAvailable } from '@inst/storage-postgres/testing';
+import { Clock, contextFor, postgresInstance, tempInstance, workspaceOf } from './fixtures';
 import { tempHome, waitFor } from './support';
 
 let instance: Instance | undefined;
+let disposePg: (() => Promise<void>) | undefined;
 afterEach(async () => {
-  await instance?.dispose();
+  if (disposePg) await disposePg();
+  else await instance?.dispose();
   instance = undefined;
+  disposePg = undefined;
 });
+const pgUp = await pgAvailable();
 
 const T0 = Date.parse('2024-06-01T00:00:00Z') / 1000;
 const REGIONS = ['eu', 'us', 'apac'];
@@ -76,8 +81,12 @@ async function addAssetBackfill(inst: Instance, tags: Record<string, string> = {
   );
 }
 
-async function setup() {
-  instance = await tempInstance();
+async function setup(backend: 'sqlite' | 'postgres' = 'sqlite') {
+  if (backend === 'postgres') {
+    const pg = await postgresInstance();
+    instance = pg.instance;
+    disposePg = pg.dispose;
+  } else instance = await tempInstance();
   const clock = new Clock(T0);
   const ctx = contextFor(instance, workspaceOf(inProcessCodeLocation(defs, 'assets_location')), clock);
   await addAssetBackfill(instance, { team: 'data' });
@@ -116,9 +125,12 @@ async function stored(inst: Instance): Promise<{ backfill: PartitionBackfill; da
   return { backfill, data: backfill.assetBackfillData as AssetBackfillData };
 }
 
-describe('asset backfills (AssetBackfillData)', () => {
-  it('runs upstream partitions first, downstream ones only once their upstream is materialized, then COMPLETED_SUCCESS', async () => {
-    const { inst, ctx, clock } = await setup();
+describe.each([
+  ['SQLite', 'sqlite', true],
+  ['Postgres', 'postgres', pgUp],
+] as const)('asset backfills (AssetBackfillData) on %s', (_name, backend, available) => {
+  it.skipIf(!available)('runs upstream partitions first, downstream ones only once their upstream is materialized, then COMPLETED_SUCCESS', async () => {
+    const { inst, ctx, clock } = await setup(backend);
     await executeBackfillIteration(ctx);
     let runs = await runsOf(inst);
     expect(runs.map(covers).sort()).toEqual([['upstream@apac'], ['upstream@eu'], ['upstream@us']]);
@@ -160,8 +172,8 @@ describe('asset backfills (AssetBackfillData)', () => {
     expect(new Set((await runsOf(inst)).map((r) => covers(r).join())).size).toBe(6); // one run per asset partition
   });
 
-  it('a failed upstream partition puts its downstream partition in failed_and_downstream_subset; the backfill ends COMPLETED_FAILED', async () => {
-    const { inst, ctx } = await setup();
+  it.skipIf(!available)('a failed upstream partition puts its downstream partition in failed_and_downstream_subset; the backfill ends COMPLETED_FAILED', async () => {
+    const { inst, ctx } = await setup(backend);
     await executeBackfillIteration(ctx);
     for (const r of await runsOf(inst)) await finish(inst, r, r.tags[RUN_TAGS.PARTITION_NAME] === 'us' ? 'failure' : 'success');
     await executeBackfillIteration(ctx);
@@ -178,8 +190,8 @@ describe('asset backfills (AssetBackfillData)', () => {
     expect(await runsOf(inst)).toHaveLength(5);
   });
 
-  it('a canceled asset backfill cancels its queued runs, requests nothing more and ends CANCELED', async () => {
-    const { inst, ctx, clock } = await setup();
+  it.skipIf(!available)('a canceled asset backfill cancels its queued runs, requests nothing more and ends CANCELED', async () => {
+    const { inst, ctx, clock } = await setup(backend);
     await executeBackfillIteration(ctx);
     const runs = await runsOf(inst);
     await finish(inst, runs.find((r) => r.tags[RUN_TAGS.PARTITION_NAME] === 'eu')!);
@@ -200,8 +212,8 @@ describe('asset backfills (AssetBackfillData)', () => {
     expect(await runsOf(inst)).toHaveLength(3);
   });
 
-  it('a daemon that crashes while creating runs continues on restart without creating a run twice', async () => {
-    const { inst, ctx } = await setup();
+  it.skipIf(!available)('a daemon that crashes while creating runs continues on restart without creating a run twice', async () => {
+    const { inst, ctx } = await setup(backend);
     let created = 0;
     await expect(
       executeBackfillIteration(ctx, {
