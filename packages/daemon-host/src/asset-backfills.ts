@@ -22,7 +22,8 @@
  * - partition mappings are identity between partitioned assets (an unpartitioned asset depends on every partition
  *   of a partitioned parent, and the other way round) and subsets are
  *   `DefaultPartitionsSubset`s (static/dynamic key sets); time-window and key-range subsets fail the backfill with a
- *   NotSupportedError;
+ *   NotSupportedError; the legacy `serialized_asset_backfill_data` string is read and written back in that form
+ *   (./legacy-asset-backfill-data);
  * - a child is requested once its parents have materialized; Dagster also puts a child in its parent's run when
  *   both have the same partitioning and backfill policy (the snapshot here does not tell partitionings apart);
  * - runs carry `step_keys_to_execute` (the selected assets' steps) beside their `asset_selection`: inst's run
@@ -49,6 +50,7 @@ import {
 import type { BackfillIteration } from './backfills';
 import { backfillRuns, cancelBackfillRuns } from './backfill-runs';
 import type { DaemonContext } from './host';
+import { readLegacyAssetBackfillData, writeLegacyAssetBackfillData, type LegacyPartitionsDefs } from './legacy-asset-backfill-data';
 import { createRunForRequest, type LoadedLocation } from './locations';
 
 /** Runs submitted between two writes of the backfill data (Dagster's DAGSTER_ASSET_BACKFILL_RUN_CHUNK_SIZE default). */
@@ -265,8 +267,8 @@ function groupRunRequests(ready: AssetPartitions, graph: Map<string, AssetNode>)
 }
 
 /** Stores the data on the backfill as Dagster's `with_asset_backfill_data` does: in the form the backfill uses. */
-async function storeData(ctx: DaemonContext, backfill: PartitionBackfill, data: AssetBackfillData): Promise<PartitionBackfill> {
-  const updated = backfill.withAssetBackfillData(null, data);
+async function storeData(ctx: DaemonContext, backfill: PartitionBackfill, data: AssetBackfillData, legacy: LegacyPartitionsDefs | null): Promise<PartitionBackfill> {
+  const updated = legacy ? backfill.withAssetBackfillData(writeLegacyAssetBackfillData(data, legacy), null) : backfill.withAssetBackfillData(null, data);
   await ctx.instance.updateBackfill(updated);
   return updated;
 }
@@ -275,9 +277,14 @@ async function storeData(ctx: DaemonContext, backfill: PartitionBackfill, data: 
 export const executeAssetBackfillIteration: BackfillIteration = async (ctx, backfill, locations, options) => {
   const { instance, log } = ctx;
   const id = backfill.backfillId;
-  const data = backfill.assetBackfillData;
-  if (!(data instanceof AssetBackfillData)) {
-    throw new NotSupportedError(`Backfill ${id}: only asset backfills stored as asset_backfill_data are supported (not the legacy serialized_asset_backfill_data string)`);
+  let data: AssetBackfillData;
+  let legacy: LegacyPartitionsDefs | null = null;
+  if (backfill.serializedAssetBackfillData !== null) {
+    ({ data, defs: legacy } = readLegacyAssetBackfillData(backfill.serializedAssetBackfillData, backfill.backfillTimestamp));
+  } else if (backfill.assetBackfillData instanceof AssetBackfillData) {
+    data = backfill.assetBackfillData;
+  } else {
+    throw new NotSupportedError(`Backfill ${id}: its asset_backfill_data is not an AssetBackfillData`);
   }
   const graph = assetGraphOf(locations);
   const target = AssetPartitions.of(data.targetSubset);
@@ -300,7 +307,7 @@ export const executeAssetBackfillIteration: BackfillIteration = async (ctx, back
     const updatedData = data.with({ materializedSubset: materialized.toSubset(), failedAndDownstreamSubset: failed.toSubset(), latestStorageId: nextLatestStorageId });
     const requested = AssetPartitions.of(data.requestedSubset);
     const accounted = requested.minus(materialized).minus(failed).size === 0;
-    let current = await storeData(ctx, (await instance.getBackfill(id)) ?? backfill, updatedData);
+    let current = await storeData(ctx, (await instance.getBackfill(id)) ?? backfill, updatedData, legacy);
     if (accounted || done) {
       if (!accounted) log.warn(`Asset backfill ${id}: all runs are finished but some requested partitions are neither materialized nor failed; canceling anyway`);
       current = current.withStatus(BulkActionStatus.CANCELED).withEndTimestamp(ctx.now());
@@ -334,17 +341,14 @@ export const executeAssetBackfillIteration: BackfillIteration = async (ctx, back
     if (parentsDone) ready.add(node.key, partition);
   }
 
-  let current = await storeData(
-    ctx,
-    (await instance.getBackfill(id)) ?? backfill,
-    data.with({
-      requestedRunsForTargetRoots: true,
-      latestStorageId: nextLatestStorageId,
-      materializedSubset: materialized.toSubset(),
-      failedAndDownstreamSubset: failed.toSubset(),
-      requestedSubset: requested.toSubset(),
-    }),
-  );
+  let currentData = data.with({
+    requestedRunsForTargetRoots: true,
+    latestStorageId: nextLatestStorageId,
+    materializedSubset: materialized.toSubset(),
+    failedAndDownstreamSubset: failed.toSubset(),
+    requestedSubset: requested.toSubset(),
+  });
+  let current = await storeData(ctx, (await instance.getBackfill(id)) ?? backfill, currentData, legacy);
 
   const requests = groupRunRequests(ready, graph);
   const createRun = options.createRun ?? createRunForRequest;
@@ -381,7 +385,8 @@ export const executeAssetBackfillIteration: BackfillIteration = async (ctx, back
     // Re-read between chunks: a cancel stops the backfill, and what was requested is stored before going on.
     const fresh = await instance.getBackfill(id);
     if (!fresh) return { backfillId: id, status: current.status, runsCreated: created, runsCanceled: 0 };
-    current = await storeData(ctx, fresh, (current.assetBackfillData as AssetBackfillData).with({ requestedSubset: requested.toSubset() }));
+    currentData = currentData.with({ requestedSubset: requested.toSubset() });
+    current = await storeData(ctx, fresh, currentData, legacy);
     await options.crashAt?.('CHUNK_SUBMITTED', { backfillId: id, partition: chunk.at(-1)!.partition ?? '' });
     if (fresh.status !== BulkActionStatus.REQUESTED) {
       log.info(`Backfill ${id} is no longer REQUESTED (${fresh.status}); stopping after ${created} runs`);

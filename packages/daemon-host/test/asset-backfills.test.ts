@@ -28,6 +28,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { executeBackfillIteration } from '../src/backfills';
 import { SimulatedCrashError } from '../src/crash';
+import { readLegacyAssetBackfillData, writeLegacyAssetBackfillData } from '../src/legacy-asset-backfill-data';
 import { pgAvailable } from '@inst/storage-postgres/testing';
 import { Clock, contextFor, postgresInstance, tempInstance, workspaceOf } from './fixtures';
 import { tempHome, waitFor } from './support';
@@ -282,6 +283,49 @@ describe('an asset backfill with an unpartitioned asset', () => {
     const { backfill, data } = await stored(inst);
     expect(backfill.status).toBe(BulkActionStatus.COMPLETED_SUCCESS);
     expect([...data.materializedSubset.nonPartitionedAssetKeys].map((k) => k.toUserString())).toEqual(['summary']);
+  });
+});
+
+describe('a legacy asset backfill (serialized_asset_backfill_data)', () => {
+  // As Dagster's AssetBackfillData.serialize() writes it: json.dumps of storage dicts with JSON-string subsets.
+  const sub = (keys: string) => JSON.stringify(`{"version": 1, "subset": [${keys}]}`);
+  const storage = (parts: [string, string][]) =>
+    `{"partitions_subsets_by_asset_key": {${parts.map(([k, keys]) => `"${k}": ${sub(keys)}`).join(', ')}}, ` +
+    `"serializable_partitions_def_ids_by_asset_key": {${parts.map(([k]) => `"${k}": "5e1f0c3a"`).join(', ')}}, ` +
+    `"partitions_def_class_names_by_asset_key": {${parts.map(([k]) => `"${k}": "StaticPartitionsDefinition"`).join(', ')}}, ` +
+    '"non_partitioned_asset_keys": []}';
+  const all = '"eu", "us", "apac"';
+  const LEGACY =
+    `{"requested_runs_for_target_roots": false, "serialized_target_subset": ${storage([['upstream', all], ['downstream', all]])}, ` +
+    `"latest_storage_id": null, "serialized_requested_subset": ${storage([])}, "serialized_materialized_subset": ${storage([])}, ` +
+    `"serialized_failed_subset": ${storage([])}}`;
+
+  it('reads and writes the legacy string byte for byte', () => {
+    const { data, defs } = readLegacyAssetBackfillData(LEGACY, T0);
+    expect(partsOf(data.targetSubset)).toEqual({ upstream: ['apac', 'eu', 'us'], downstream: ['apac', 'eu', 'us'] });
+    expect(writeLegacyAssetBackfillData(data, defs)).toBe(LEGACY);
+  });
+
+  it('runs to COMPLETED_SUCCESS and keeps the backfill in the legacy form', async () => {
+    instance = await tempInstance();
+    const inst = instance;
+    const ctx = contextFor(inst, workspaceOf(inProcessCodeLocation(defs, 'assets_location')), new Clock(T0));
+    await inst.addBackfill(
+      new PartitionBackfill({ backfillId: ID, status: BulkActionStatus.REQUESTED, fromFailure: false, backfillTimestamp: T0, serializedAssetBackfillData: LEGACY }),
+    );
+    for (let i = 0; i < 3; i++) {
+      await executeBackfillIteration(ctx);
+      for (const r of await runsOf(inst)) if (r.status === DagsterRunStatus.QUEUED) await finish(inst, r);
+    }
+    await executeBackfillIteration(ctx);
+    const backfill = (await inst.getBackfill(ID))!;
+    expect(backfill.status).toBe(BulkActionStatus.COMPLETED_SUCCESS);
+    expect(backfill.assetBackfillData).toBeNull();
+    const stored = JSON.parse(backfill.serializedAssetBackfillData!) as { serialized_materialized_subset: { partitions_subsets_by_asset_key: Record<string, string> } };
+    const materialized = stored.serialized_materialized_subset.partitions_subsets_by_asset_key;
+    expect(Object.keys(materialized).sort()).toEqual(['downstream', 'upstream']);
+    expect((JSON.parse(materialized.downstream!) as { subset: string[] }).subset.sort()).toEqual(['apac', 'eu', 'us']);
+    expect(await runsOf(inst)).toHaveLength(6);
   });
 });
 
