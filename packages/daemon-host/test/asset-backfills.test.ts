@@ -230,6 +230,8 @@ describe.each([
     await executeBackfillIteration(ctx); // the restarted daemon
     const runs = await runsOf(inst);
     expect(runs.map(covers).sort()).toEqual([['upstream@apac'], ['upstream@eu'], ['upstream@us']]);
+    // The run created just before the crash was never submitted: the restarted daemon submitted it.
+    expect(runs.map((r) => r.status)).toEqual([DagsterRunStatus.QUEUED, DagsterRunStatus.QUEUED, DagsterRunStatus.QUEUED]);
     expect(partsOf((await stored(inst)).data.requestedSubset)).toEqual({ upstream: ['apac', 'eu', 'us'] });
     for (const r of runs) if (r.status !== DagsterRunStatus.SUCCESS) await finish(inst, r);
     await executeBackfillIteration(ctx);
