@@ -327,6 +327,8 @@ interface AssetRowFilter {
   readonly prefix?: readonly string[] | undefined;
   readonly limit?: number | null | undefined;
   readonly cursor?: string | null | undefined;
+  /** The caller reads only `id`, `asset_key` and `last_materialization`: on a migrated index, only those are selected. */
+  readonly lean?: boolean;
 }
 
 function readSerdes<T>(json: string, cls: new (...args: never[]) => T, table: string, rowId: number | bigint): T {
@@ -370,8 +372,9 @@ async function fetchRawAssetRows(
   migrated: boolean,
   withExistenceColumns: boolean,
 ): Promise<AssetRow[]> {
-  const columns = ['id', 'asset_key', 'last_materialization', 'last_run_id', 'asset_details'];
-  if (schema.cachedStatusColumn) columns.push('cached_status_data');
+  // A migrated index needs no wipe check here, so a lean read skips the other columns (cached status can be large).
+  const columns = filter.lean && migrated ? ['id', 'asset_key', 'last_materialization'] : ['id', 'asset_key', 'last_materialization', 'last_run_id', 'asset_details'];
+  if (schema.cachedStatusColumn && !(filter.lean && migrated)) columns.push('cached_status_data');
   if (withExistenceColumns) columns.push('last_materialization_timestamp', 'wipe_timestamp');
   const where: string[] = [];
   const params: unknown[] = [];
@@ -477,15 +480,15 @@ function sortedKeys(rows: readonly AssetRow[]): AssetKey[] {
 }
 
 export async function allAssetKeys(ctx: EventLogContext): Promise<AssetKey[]> {
-  return sortedKeys(await fetchAssetRows(ctx));
+  return sortedKeys(await fetchAssetRows(ctx, { lean: true }));
 }
 
 export async function getAssetKeys(ctx: EventLogContext, prefix?: readonly string[], limit?: number, cursor?: string): Promise<AssetKey[]> {
-  return sortedKeys(await fetchAssetRows(ctx, { prefix, limit: limit || null, cursor: cursor || null }));
+  return sortedKeys(await fetchAssetRows(ctx, { prefix, limit: limit || null, cursor: cursor || null, lean: true }));
 }
 
 export async function hasAssetKey(ctx: EventLogContext, assetKey: AssetKey): Promise<boolean> {
-  return (await fetchAssetRows(ctx, { assetKeys: [assetKey] })).length > 0;
+  return (await fetchAssetRows(ctx, { assetKeys: [assetKey], lean: true })).length > 0;
 }
 
 /**
@@ -541,12 +544,13 @@ export async function getAssetRecords(ctx: EventLogContext, assetKeys?: readonly
 
 /** Entries keyed by the AssetKey instances passed in; assets that do not exist are absent. */
 export async function getLatestMaterializationEvents(ctx: EventLogContext, assetKeys: readonly AssetKey[]): Promise<Map<AssetKey, EventLogEntry | null>> {
-  const rows = await fetchAssetRows(ctx, { assetKeys });
+  const rows = await fetchAssetRows(ctx, { assetKeys, lean: true });
   const latest = await latestMaterializationRecords(ctx, rows);
   const present = new Set(rows.map((row) => row.asset_key));
   const result = new Map<AssetKey, EventLogEntry | null>();
   for (const key of assetKeys) {
-    if (present.has(key.toString())) result.set(key, latest.get(key.toString())?.eventLogEntry ?? null);
+    const text = key.toString();
+    if (present.has(text)) result.set(key, latest.get(text)?.eventLogEntry ?? null);
   }
   return result;
 }
