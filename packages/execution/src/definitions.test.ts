@@ -1,6 +1,6 @@
-import { buildAssetJob, type AssetDefinition, defineAsset, defineJob, defineOp, input, Output as DefsOutput, staticPartitions } from '@inst/definitions';
+import { buildAssetJob, type AssetDefinition, defineAsset, defineAssetCheck, defineJob, defineOp, input, Output as DefsOutput, staticPartitions } from '@inst/definitions';
 import type { AssetCheckEvaluation} from '@inst/types';
-import { DagsterEventType as E, DagsterRunStatus } from '@inst/types';
+import { AssetCheckKey, AssetKey, DagsterEventType as E, DagsterRunStatus } from '@inst/types';
 import { describe, expect, it } from 'vitest';
 import { executeRun } from './execute-run';
 import { FakeExecutionInstance } from './fake-ops.test-support';
@@ -30,6 +30,36 @@ describe('executing @inst/definitions jobs', () => {
     expect(instance.types('r1', 'load')).toEqual(['STEP_START', 'LOADED_INPUT', 'STEP_INPUT', 'STEP_UP_FOR_RETRY', 'STEP_RESTARTED', 'LOADED_INPUT', 'STEP_INPUT', 'STEP_OUTPUT', 'HANDLED_OUTPUT', 'STEP_SUCCESS']);
     const output = instance.entries.find((e) => e.stepKey === 'extract' && e.dagsterEvent?.eventType === E.STEP_OUTPUT)!.dagsterEvent!;
     expect(output.stepOutputData.metadata).toMatchObject({ source: { text: 'orders' } });
+  });
+
+  it("runs only the selected assets (and their checks) of a run with an asset selection, as Dagster subsets the job", async () => {
+    const raw = defineAsset({ key: ['sel', 'raw'] }, () => [1, 2, 3]);
+    const clean = defineAsset({ key: ['sel', 'clean'], ins: { raw } }, (_ctx, inputs) => (inputs.raw as number[]).length);
+    const positive = defineAssetCheck({ name: 'positive', asset: clean }, () => ({ passed: true }));
+    const job = buildAssetJob('sel_job', [raw, clean] as unknown as AssetDefinition[], { checks: [positive] });
+    const io = new InMemoryIOManager();
+    const instance = new FakeExecutionInstance();
+    const stepsOf = (runId: string) => [...new Set(instance.entries.filter((e) => e.runId === runId && e.dagsterEvent?.eventType === E.STEP_SUCCESS).map((e) => e.stepKey))].sort();
+
+    instance.addRun({ runId: 'upstream', jobName: 'sel_job', assetSelection: [new AssetKey(['sel', 'raw'])] });
+    expect((await executeRun(instance, 'upstream', job, { ioManager: io })).status).toBe(DagsterRunStatus.SUCCESS);
+    expect(stepsOf('upstream')).toEqual(['sel__raw']);
+
+    // The downstream asset alone: its input loads from the IO manager, and its check runs with it.
+    instance.addRun({ runId: 'downstream', jobName: 'sel_job', assetSelection: [new AssetKey(['sel', 'clean'])] });
+    expect((await executeRun(instance, 'downstream', job, { ioManager: io })).status).toBe(DagsterRunStatus.SUCCESS);
+    expect(stepsOf('downstream')).toEqual(['sel__clean', 'sel__clean_positive']);
+
+    // An empty check selection leaves the check out; step keys, when a run lists them, win.
+    instance.addRun({ runId: 'no-checks', jobName: 'sel_job', assetSelection: [new AssetKey(['sel', 'clean'])], assetCheckSelection: [] });
+    await executeRun(instance, 'no-checks', job, { ioManager: io });
+    expect(stepsOf('no-checks')).toEqual(['sel__clean']);
+    instance.addRun({ runId: 'by-steps', jobName: 'sel_job', assetSelection: [new AssetKey(['sel', 'raw'])], stepKeysToExecute: ['sel__raw', 'sel__clean'] });
+    await executeRun(instance, 'by-steps', job, { ioManager: io });
+    expect(stepsOf('by-steps')).toEqual(['sel__clean', 'sel__raw']);
+    instance.addRun({ runId: 'only-check', jobName: 'sel_job', assetSelection: [], assetCheckSelection: [new AssetCheckKey({ assetKey: new AssetKey(['sel', 'clean']), name: 'positive' })] });
+    await executeRun(instance, 'only-check', job, { ioManager: io });
+    expect(stepsOf('only-check')).toEqual(['sel__clean_positive']);
   });
 
   it('materializes a partitioned asset graph and evaluates its in-step check', async () => {

@@ -38,6 +38,7 @@ import {
   UserFailureData,
   type AssetEventInit,
   type DagsterEvent,
+  type AssetCheckKey,
   type DagsterRun,
   type MetadataValue,
   type RawMetadataValue,
@@ -102,6 +103,25 @@ function defaultSleep(seconds: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * The steps a run executes: its `stepKeysToExecute` when it lists some; otherwise, for an `@inst/definitions` job and
+ * a run with an asset (or check) selection, the steps of the selected assets and checks — Dagster subsets the job by
+ * the selection, and a check runs with its asset unless `assetCheckSelection` names the checks; otherwise every step.
+ */
+function selectedStepKeys(job: ExecutableJobLike, run: DagsterRun): ReadonlySet<string> | null {
+  if (run.stepKeysToExecute?.length) return new Set(run.stepKeysToExecute);
+  if (!isDefinitionsJob(job) || (run.assetSelection === null && run.assetCheckSelection === null)) return null;
+  const assets = new Set([...(run.assetSelection ?? [])].map((key) => key.toDbString()));
+  const checkId = (key: AssetCheckKey): string => `${key.assetKey.toDbString()}:${key.name}`;
+  const checks = run.assetCheckSelection === null ? null : new Set([...run.assetCheckSelection].map(checkId));
+  const selected = job.nodes.filter((node) => {
+    if (node.asset) return assets.has(node.asset.key.toDbString());
+    if (node.assetCheck) return checks ? checks.has(checkId(node.assetCheck.key)) : assets.has(node.assetCheck.key.assetKey.toDbString());
+    return false;
+  });
+  return new Set(selected.map((node) => node.stepKey));
 }
 
 function toJob(job: ExecutableJobLike): ExecutableJob {
@@ -222,10 +242,10 @@ class RunExecution {
     job: ReturnType<typeof resolveJob>,
     private readonly writer: RunEventWriter,
     options: ExecuteRunOptions,
+    selected: ReadonlySet<string> | null,
   ) {
     this.#events = new EventFactory(run);
     this.#job = job;
-    const selected = run.stepKeysToExecute?.length ? new Set(run.stepKeysToExecute) : null;
     this.#toExecute = new Set(job.steps.map((step) => step.key).filter((key) => !selected || selected.has(key)));
     for (const key of this.#toExecute) {
       const step = job.byKey.get(key)!;
@@ -549,7 +569,8 @@ class RunExecution {
             });
           }
           const producedIn = this.#toExecute.has(from.stepKey) ? this.run.runId : await this.#producingRun(from);
-          if (producedIn === null) {
+          // An asset outside the run's asset selection that no ancestor produced loads by its key, as from a subset job.
+          if (producedIn === null && !upstreamOutput?.assetKey) {
             throw new Error(`No run in the parent chain of run ${this.run.runId} produced output "${from.outputName}" of step "${from.stepKey}"`);
           }
           return this.#io.loadInput({
@@ -557,7 +578,7 @@ class RunExecution {
             stepKey: step.key,
             inputName: input.name,
             upstreamOutput: {
-              runId: producedIn,
+              runId: producedIn ?? this.run.runId,
               stepKey: from.stepKey,
               outputName: from.outputName,
               assetKey: upstreamOutput?.assetKey ?? null,
@@ -840,7 +861,7 @@ export async function executeRun(ops: ExecutionInstanceOps, run: DagsterRun | st
 
   try {
     if (!resuming) await writer.event(events.job(DagsterEventType.RUN_START, `Started execution of run for "${current.jobName}".`));
-    const execution = new RunExecution(ops, current, resolved, writer, options);
+    const execution = new RunExecution(ops, current, resolved, writer, options, selectedStepKeys(job, current));
     if (options.resume) await execution.restoreFromLog();
     const { failedSteps, firstFailure, canceled } = await execution.execute();
     await writer.flush();
