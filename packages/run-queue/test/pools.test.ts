@@ -24,7 +24,8 @@ describe.each(BACKENDS)('block_op_concurrency_limited_runs on %s', (backend) => 
     expect((await runQueueIteration(instance, { now })).launched).toEqual([first.runId, free.runId]);
     // STARTING: the first run's root step still counts against the pool.
     expect((await runQueueIteration(instance, { now })).launched).toEqual([]);
-    await instance.reportDagsterEvent(new DagsterEvent({ eventTypeValue: DagsterEventType.RUN_START, jobName: 'job' }), first.runId);
+    // Started at the injected clock's time (a wall-clock start would race the clock on a busy machine).
+    await instance.reportDagsterEvent(new DagsterEvent({ eventTypeValue: DagsterEventType.RUN_START, jobName: 'job' }), first.runId, undefined, undefined, now());
     // Started more than 5 s ago: its steps claim real slots (none pending here), so the pool has room again.
     now.advance(6);
     expect((await runQueueIteration(instance, { now })).launched).toEqual([second.runId]);
