@@ -48,7 +48,7 @@ import {
   type PartitionBackfill,
 } from '@inst/types';
 import type { BackfillIteration } from './backfills';
-import { backfillRuns, cancelBackfillRuns } from './backfill-runs';
+import { backfillRuns, cancelBackfillRuns, submitBackfillRun } from './backfill-runs';
 import type { DaemonContext } from './host';
 import { readLegacyAssetBackfillData, writeLegacyAssetBackfillData, type LegacyPartitionsDefs } from './legacy-asset-backfill-data';
 import { createRunForRequest, type LoadedLocation } from './locations';
@@ -266,14 +266,6 @@ function groupRunRequests(ready: AssetPartitions, graph: Map<string, AssetNode>)
   return [...requests.values()];
 }
 
-async function submitRun(ctx: DaemonContext, backfillId: string, runId: string): Promise<void> {
-  try {
-    await ctx.instance.submitRun(runId);
-  } catch (error) {
-    ctx.log.error(`Run ${runId} of backfill ${backfillId} created successfully but failed to launch: ${String(error)}`);
-  }
-}
-
 /** Stores the data on the backfill as Dagster's `with_asset_backfill_data` does: in the form the backfill uses. */
 async function storeData(ctx: DaemonContext, backfill: PartitionBackfill, data: AssetBackfillData, legacy: LegacyPartitionsDefs | null): Promise<PartitionBackfill> {
   const updated = legacy ? backfill.withAssetBackfillData(writeLegacyAssetBackfillData(data, legacy), null) : backfill.withAssetBackfillData(null, data);
@@ -335,7 +327,7 @@ export const executeAssetBackfillIteration: BackfillIteration = async (ctx, back
   // Asset partitions of runs already created count as requested (a crash may have come before the data was stored),
   // and a run created but never submitted is submitted now (Dagster resubmits its reserved runs the same way).
   const submit = options.submit ?? true;
-  for (const run of runs) if (submit && run.status === DagsterRunStatus.NOT_STARTED) await submitRun(ctx, id, run.runId);
+  for (const run of runs) if (submit && run.status === DagsterRunStatus.NOT_STARTED) await submitBackfillRun(ctx, id, run.runId);
   let requested = AssetPartitions.of(data.requestedSubset);
   for (const run of runs) for (const [key, partition] of runAssetPartitions(run, target)) requested.add(key, partition);
 
@@ -383,7 +375,7 @@ export const executeAssetBackfillIteration: BackfillIteration = async (ctx, back
       created++;
       for (const key of request.assets) requested.add(key, request.partition);
       await options.crashAt?.('RUN_CREATED', { backfillId: id, partition: request.partition ?? '' });
-      if (submit) await submitRun(ctx, id, run.runId);
+      if (submit) await submitBackfillRun(ctx, id, run.runId);
     }
     requested = requested.copy();
     // Re-read between chunks: a cancel stops the backfill, and what was requested is stored before going on.

@@ -34,3 +34,12 @@ export async function cancelBackfillRuns(ctx: DaemonContext, backfill: Partition
   return { canceled, done: unfinished === 0 };
 }
 
+
+/** Submits a run the backfill created; a launch failure is logged, not thrown (the run is then marked failed). */
+export async function submitBackfillRun(ctx: DaemonContext, backfillId: string, runId: string): Promise<void> {
+  try {
+    await ctx.instance.submitRun(runId);
+  } catch (error) {
+    ctx.log.error(`Run ${runId} of backfill ${backfillId} created successfully but failed to launch: ${String(error)}`);
+  }
+}

@@ -22,7 +22,7 @@ import {
   type PartitionBackfill,
 } from '@inst/types';
 import { executeAssetBackfillIteration } from './asset-backfills';
-import { backfillRuns, cancelBackfillRuns } from './backfill-runs';
+import { backfillRuns, cancelBackfillRuns, submitBackfillRun } from './backfill-runs';
 import { SimulatedCrashError } from './crash';
 import type { DaemonContext, DaemonDefinition } from './host';
 import { createRunForRequest, loadLocations, type LoadedLocation, type RunCreator } from './locations';
@@ -154,6 +154,9 @@ const executeJobBackfillIteration: BackfillIteration = async (ctx, backfill, loc
     }
   }
   if (existing.length > 0) log.info(`Found ${existing.length} existing runs for backfill ${id}, skipping`);
+  const submit = options.submit ?? true;
+  // A run created just before a crash was never submitted: submit it now, or the backfill would wait for it forever.
+  if (submit) for (const run of existing) if (run.status === DagsterRunStatus.NOT_STARTED) await submitBackfillRun(ctx, id, run.runId);
   const checkpointIndex = backfill.lastSubmittedPartitionName ? (indexOf.get(backfill.lastSubmittedPartitionName) ?? -1) : -1;
   const remaining = partitionNames.slice(checkpointIndex + 1).filter((k) => !done.has(k));
 
@@ -177,7 +180,6 @@ const executeJobBackfillIteration: BackfillIteration = async (ctx, backfill, loc
     for (const key of remaining) items.push({ keys: [key] });
   }
 
-  const submit = options.submit ?? true;
   // The batched path writes each chunk's runs (and their enqueue events) at once; see ./run-batch.
   const batch = options.createRun ? null : RunBatch.for(instance, submit);
   const createRun = options.createRun ?? createRunForRequest;
@@ -218,13 +220,7 @@ const executeJobBackfillIteration: BackfillIteration = async (ctx, backfill, loc
         const run = await createRun(instance, loaded, runOptions(item));
         created++;
         await options.crashAt?.('RUN_CREATED', { backfillId: id, partition: item.keys[0]! });
-        if (submit) {
-          try {
-            await instance.submitRun(run.runId);
-          } catch (error) {
-            log.error(`Run ${run.runId} of backfill ${id} created successfully but failed to launch: ${String(error)}`);
-          }
-        }
+        if (submit) await submitBackfillRun(ctx, id, run.runId);
       };
       await forEachConcurrently(chunk, options.concurrency ?? 8, makeRun);
     }

@@ -13,7 +13,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { executeBackfillIteration } from '../src/backfills';
 import { SimulatedCrashError } from '../src/crash';
-import { repositoryOriginOf } from '../src/locations';
+import { createRunForRequest, repositoryOriginOf } from '../src/locations';
 import type { JobSnapshotEntryLike } from '../src/workspace';
 import { pgAvailable } from '@inst/storage-postgres/testing';
 import { Clock, contextFor, fakeLocation, postgresInstance, tempInstance, workspaceOf } from './fixtures';
@@ -139,6 +139,25 @@ describe('job backfills', () => {
     const runs = await runsOf(inst);
     expect(runs).toHaveLength(100);
     expect(new Set(runs.map((r) => r.tags[RUN_TAGS.PARTITION_NAME])).size).toBe(100);
+  });
+
+  it('a run created just before a crash, never submitted, is submitted by the restarted daemon', async () => {
+    const { inst, ctx, repositoryOrigin } = await setup();
+    await inst.addBackfill(backfillOf(repositoryOrigin, 'the_job', keys(3)));
+    let created = 0;
+    const crashing = {
+      createRun: createRunForRequest, // one run at a time: created, then submitted
+      concurrency: 1,
+      crashAt: (point: string) => {
+        if (point === 'RUN_CREATED' && ++created === 2) throw new SimulatedCrashError(point);
+      },
+    };
+    await expect(executeBackfillIteration(ctx, crashing)).rejects.toThrow(SimulatedCrashError);
+    expect((await runsOf(inst)).map((r) => r.status).sort()).toEqual([DagsterRunStatus.NOT_STARTED, DagsterRunStatus.QUEUED]);
+    await executeBackfillIteration(ctx, { createRun: createRunForRequest });
+    const runs = await runsOf(inst);
+    expect(runs).toHaveLength(3);
+    expect(runs.every((r) => r.status === DagsterRunStatus.QUEUED)).toBe(true);
   });
 
   it('cancelling stops new runs and cancels the queued ones, then the backfill is CANCELED', async () => {
