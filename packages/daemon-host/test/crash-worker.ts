@@ -3,11 +3,16 @@
  * KILL_AT=<crash point>[:<n>] it SIGKILLs itself at the n-th (default first) time it reaches that point, as a daemon
  * killed mid-tick or mid-backfill.
  *
- *   tsx crash-worker.ts sensor|backfill <home> <now>
+ * `asset-backfill` runs an asset backfill (AssetBackfillData) of ./asset-location/defs.ts, one run per chunk.
+ *
+ *   tsx crash-worker.ts sensor|backfill|asset-backfill <home> <now>
  */
 import { randomUUID } from 'node:crypto';
 import { Instance } from '@inst/core';
-import { BulkActionStatus, PartitionBackfill } from '@inst/types';
+import { inProcessCodeLocation } from '@inst/code-location';
+import { DefaultPartitionsSubset, TimestampWithTimezone } from '@inst/definitions';
+import { AssetBackfillData, AssetGraphSubset, AssetKey, BulkActionStatus, PartitionBackfill } from '@inst/types';
+import assetDefs from './asset-location/defs';
 import { executeBackfillIteration } from '../src/backfills';
 import { repositoryOriginOf } from '../src/locations';
 import { silentLogger } from '../src/logger';
@@ -41,6 +46,24 @@ const instance = await Instance.fromConfig(home!);
 const ctx = { instance, workspace: { locations: [location] }, signal: new AbortController().signal, now: () => now, log: silentLogger, daemonId: randomUUID() };
 if (mode === 'sensor') {
   await executeSensorIteration(ctx, { crashAt });
+} else if (mode === 'asset-backfill') {
+  if (!(await instance.getBackfill('killtest'))) {
+    const regions = () => new DefaultPartitionsSubset({ subset: new Set(['eu', 'us', 'apac']) });
+    const target = new AssetGraphSubset({ partitionsSubsetsByAssetKey: new Map([[new AssetKey(['upstream']), regions()], [new AssetKey(['downstream']), regions()]]) });
+    const empty = new AssetGraphSubset();
+    const data = new AssetBackfillData({
+      targetSubset: target,
+      requestedRunsForTargetRoots: false,
+      latestStorageId: null,
+      materializedSubset: empty,
+      requestedSubset: empty,
+      failedAndDownstreamSubset: empty,
+      backfillStartTime: new TimestampWithTimezone({ timestamp: now, timezone: 'UTC' }),
+    });
+    await instance.addBackfill(new PartitionBackfill({ backfillId: 'killtest', status: BulkActionStatus.REQUESTED, fromFailure: false, backfillTimestamp: now, assetBackfillData: data }));
+  }
+  const assetCtx = { ...ctx, workspace: { locations: [inProcessCodeLocation(assetDefs, 'assets')] } };
+  await executeBackfillIteration(assetCtx, { chunkSize: 1, crashAt });
 } else {
   if (!(await instance.getBackfill('killtest'))) {
     const origin = repositoryOriginOf(location, await location.snapshot());

@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Instance } from '@inst/core';
-import { BulkActionStatus, RUN_TAGS, RunsFilter, TickStatus } from '@inst/types';
+import { BulkActionStatus, DagsterRunStatus, RUN_TAGS, RunsFilter, TickStatus } from '@inst/types';
 import { describe, expect, it } from 'vitest';
 import { tempHome } from './support';
 
@@ -11,7 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const T0 = Date.parse('2024-01-01T00:00:00Z') / 1000;
 
 /** One daemon iteration in a real OS process; `killAt` makes it SIGKILL itself at that crash point. */
-function pass(mode: 'sensor' | 'backfill', home: string, now: number, killAt?: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+function pass(mode: 'sensor' | 'backfill' | 'asset-backfill', home: string, now: number, killAt?: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--conditions=@inst/source', '--import', 'tsx', join(here, 'crash-worker.ts'), mode, home, String(now)], {
       cwd: join(here, '..'),
@@ -88,4 +88,26 @@ describe('backfill daemon process SIGKILLed mid-backfill', () => {
       }
     }, 180_000);
   }
+});
+
+describe('asset backfill daemon process SIGKILLed mid-chunk', () => {
+  it('killed right after creating its second run, restarted: every root partition has one run, all submitted', async () => {
+    const home = tempHome();
+    try {
+      expect((await pass('asset-backfill', home, T0, 'RUN_CREATED:2')).signal).toBe('SIGKILL');
+      await withInstance(home, async (instance) => {
+        expect(await instance.getRunsCount(new RunsFilter({ tags: { [RUN_TAGS.BACKFILL_ID]: 'killtest' } }))).toBe(2);
+      });
+      expect((await pass('asset-backfill', home, T0 + 30)).code).toBe(0);
+      await withInstance(home, async (instance) => {
+        const runs = await instance.getRuns(new RunsFilter({ tags: { [RUN_TAGS.BACKFILL_ID]: 'killtest' } }));
+        expect(runs.map((r) => r.tags[RUN_TAGS.PARTITION_NAME]).sort()).toEqual(['apac', 'eu', 'us']);
+        expect(runs.every((r) => [...(r.assetSelection ?? [])].map((k) => k.toUserString()).join() === 'upstream')).toBe(true);
+        expect(runs.every((r) => r.status === DagsterRunStatus.QUEUED)).toBe(true);
+        expect((await instance.getBackfill('killtest'))!.status).toBe(BulkActionStatus.REQUESTED);
+      });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
