@@ -32,7 +32,7 @@
  *   runs this backfill already created (by tag) as requested, so a crash between creating runs and storing the
  *   data creates no duplicate run.
  */
-import { DefaultPartitionsSubset, assetKeyPythonIdentifier } from '@inst/definitions';
+import { DefaultPartitionsSubset, TimestampWithTimezone, assetKeyPythonIdentifier } from '@inst/definitions';
 import { NotSupportedError } from '@inst/errors';
 import {
   AssetBackfillData,
@@ -59,6 +59,23 @@ export const ASSET_BACKFILL_RUN_CHUNK_SIZE = 25;
 const MATERIALIZATION_CHUNK_SIZE = 1000;
 /** Dagster's implicit job of every asset: the job an asset backfill runs when an asset is in it. */
 const IMPLICIT_ASSET_JOB_NAME = '__ASSET_JOB';
+
+/**
+ * The state of a new asset backfill of `targetSubset` (Dagster's `AssetBackfillData.empty`): nothing requested,
+ * materialized or failed yet; store it as `PartitionBackfill.assetBackfillData` of a REQUESTED backfill.
+ */
+export function emptyAssetBackfillData(targetSubset: AssetGraphSubset, backfillStartTimestamp: number): AssetBackfillData {
+  const empty = new AssetGraphSubset();
+  return new AssetBackfillData({
+    targetSubset,
+    requestedRunsForTargetRoots: false,
+    latestStorageId: null,
+    materializedSubset: empty,
+    requestedSubset: empty,
+    failedAndDownstreamSubset: empty,
+    backfillStartTime: new TimestampWithTimezone({ timestamp: backfillStartTimestamp, timezone: 'UTC' }),
+  });
+}
 
 interface AssetNode {
   readonly key: AssetKey;

@@ -44,7 +44,7 @@ export {
 } from './sensors';
 export { backfillDaemon, executeBackfillIteration, BACKFILL_CHECKPOINT_COUNT, type BackfillOptions, type BackfillCrashPoint, type BackfillIterationResult } from './backfills';
 export { MAX_RUNS_CANCELED_PER_ITERATION } from './backfill-runs';
-export { ASSET_BACKFILL_RUN_CHUNK_SIZE } from './asset-backfills';
+export { ASSET_BACKFILL_RUN_CHUNK_SIZE, emptyAssetBackfillData } from './asset-backfills';
 export { retentionDaemon, purgeByRetention, retentionPolicyFromSettings, ASSET_EVENT_TYPES, type RetentionPolicy, type RetentionReport } from './retention';
 export { purgeInstigatorTicks, type InstigatorTickPurge } from './tick-retention';
 export { runQueueDaemon, runMonitoringDaemon, runRetriesDaemon } from './run-queue-daemons';

@@ -26,6 +26,7 @@ import {
   type DagsterRun,
 } from '@inst/types';
 import { afterEach, describe, expect, it } from 'vitest';
+import { emptyAssetBackfillData } from '../src/asset-backfills';
 import { executeBackfillIteration } from '../src/backfills';
 import { SimulatedCrashError } from '../src/crash';
 import { readLegacyAssetBackfillData, writeLegacyAssetBackfillData } from '../src/legacy-asset-backfill-data';
@@ -68,15 +69,7 @@ function partsOf(subset: AssetGraphSubset): Record<string, string[]> {
 
 /** Stores a REQUESTED asset backfill of both assets over every region, as Dagster's AssetBackfillData.empty does. */
 async function addAssetBackfill(inst: Instance, tags: Record<string, string> = {}): Promise<void> {
-  const data = new AssetBackfillData({
-    targetSubset: subsetOf({ upstream: REGIONS, downstream: REGIONS }),
-    requestedRunsForTargetRoots: false,
-    latestStorageId: null,
-    materializedSubset: new AssetGraphSubset(),
-    requestedSubset: new AssetGraphSubset(),
-    failedAndDownstreamSubset: new AssetGraphSubset(),
-    backfillStartTime: new TimestampWithTimezone({ timestamp: T0, timezone: 'UTC' }),
-  });
+  const data = emptyAssetBackfillData(subsetOf({ upstream: REGIONS, downstream: REGIONS }), T0);
   await inst.addBackfill(
     new PartitionBackfill({ backfillId: ID, status: BulkActionStatus.REQUESTED, fromFailure: false, tags, backfillTimestamp: T0, assetSelection: [UP, DOWN], assetBackfillData: data }),
   );
@@ -251,22 +244,13 @@ describe('an asset backfill with an unpartitioned asset', () => {
       partitionsSubsetsByAssetKey: subsetOf({ upstream: REGIONS }).partitionsSubsetsByAssetKey,
       nonPartitionedAssetKeys: new Set([new AssetKey(['summary'])]),
     });
-    const empty = new AssetGraphSubset();
     await inst.addBackfill(
       new PartitionBackfill({
         backfillId: ID,
         status: BulkActionStatus.REQUESTED,
         fromFailure: false,
         backfillTimestamp: T0,
-        assetBackfillData: new AssetBackfillData({
-          targetSubset: target,
-          requestedRunsForTargetRoots: false,
-          latestStorageId: null,
-          materializedSubset: empty,
-          requestedSubset: empty,
-          failedAndDownstreamSubset: empty,
-          backfillStartTime: new TimestampWithTimezone({ timestamp: T0, timezone: 'UTC' }),
-        }),
+        assetBackfillData: emptyAssetBackfillData(target, T0),
       }),
     );
     await executeBackfillIteration(ctx);

@@ -10,8 +10,9 @@
 import { randomUUID } from 'node:crypto';
 import { Instance } from '@inst/core';
 import { inProcessCodeLocation } from '@inst/code-location';
-import { DefaultPartitionsSubset, TimestampWithTimezone } from '@inst/definitions';
-import { AssetBackfillData, AssetGraphSubset, AssetKey, BulkActionStatus, PartitionBackfill } from '@inst/types';
+import { DefaultPartitionsSubset } from '@inst/definitions';
+import { AssetGraphSubset, AssetKey, BulkActionStatus, PartitionBackfill } from '@inst/types';
+import { emptyAssetBackfillData } from '../src/asset-backfills';
 import assetDefs from './asset-location/defs';
 import { executeBackfillIteration } from '../src/backfills';
 import { repositoryOriginOf } from '../src/locations';
@@ -50,16 +51,7 @@ if (mode === 'sensor') {
   if (!(await instance.getBackfill('killtest'))) {
     const regions = () => new DefaultPartitionsSubset({ subset: new Set(['eu', 'us', 'apac']) });
     const target = new AssetGraphSubset({ partitionsSubsetsByAssetKey: new Map([[new AssetKey(['upstream']), regions()], [new AssetKey(['downstream']), regions()]]) });
-    const empty = new AssetGraphSubset();
-    const data = new AssetBackfillData({
-      targetSubset: target,
-      requestedRunsForTargetRoots: false,
-      latestStorageId: null,
-      materializedSubset: empty,
-      requestedSubset: empty,
-      failedAndDownstreamSubset: empty,
-      backfillStartTime: new TimestampWithTimezone({ timestamp: now, timezone: 'UTC' }),
-    });
+    const data = emptyAssetBackfillData(target, now);
     await instance.addBackfill(new PartitionBackfill({ backfillId: 'killtest', status: BulkActionStatus.REQUESTED, fromFailure: false, backfillTimestamp: now, assetBackfillData: data }));
   }
   const assetCtx = { ...ctx, workspace: { locations: [inProcessCodeLocation(assetDefs, 'assets')] } };
