@@ -315,8 +315,9 @@ export class SqliteLayout implements AsyncDisposable {
   async #openShard(runId: string): Promise<SqliteDriver> {
     await this.assertShardNotLost(runId);
     const path = this.paths === null ? ':memory:' : this.paths.shard(runId);
-    // A copy of the prebuilt shard instead of the DDL (openInitialized then finds its tables).
-    if (path !== ':memory:' && !existsSync(path)) await createShardFromTemplate(path);
+    // A copy of the prebuilt shard instead of the DDL (openInitialized then finds its tables). Should the
+    // template fail (no writable temp dir, say), openInitialized runs the DDL as before, and reports what fails there.
+    if (path !== ':memory:' && !existsSync(path)) await createShardFromTemplate(path).catch(() => false);
     const driver = await openInitialized(
       path,
       EVENT_LOG_METADATA,
