@@ -80,6 +80,13 @@ describe('PgDriver', () => {
       await tx.run(insert, rows.map(([key, n]) => [`${key}_again`, n]).flat());
       return tx.all<{ statement: string }>("SELECT statement FROM pg_prepared_statements WHERE name LIKE 'inst\\_%'");
     });
+    // A read of as many parameters is not prepared (a cached plan of a SELECT could outlive a migration).
+    const keysIn = `SELECT count(*)::int AS n FROM items WHERE key IN (${rows.map(() => '?').join(', ')}) OR n IN (${rows.map(() => '?').join(', ')})`;
+    const statements = await driver.transaction(async (tx) => {
+      await tx.all(keysIn, [...rows.map(([key]) => key), ...rows.map(([, n]) => n)]);
+      return tx.all<{ statement: string }>('SELECT statement FROM pg_prepared_statements');
+    });
+    expect(statements.filter((p) => p.statement.startsWith('SELECT count(*)::int AS n FROM items'))).toEqual([]);
     expect(prepared.map((p) => p.statement)).toContain(insert.replace(/\?/g, () => '$x').replace(/\$x/g, ((n) => () => `$${++n}`)(0)));
     const stored = await driver.all<{ n: number; total: number }>("SELECT count(*)::int AS n, sum(n)::int AS total FROM items WHERE key LIKE 'prep_%'");
     expect(stored[0]).toEqual({ n: rows.length * 2, total: 2 * rows.reduce((sum, [, n]) => sum + (n as number), 0) });

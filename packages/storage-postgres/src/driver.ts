@@ -67,7 +67,7 @@ class Session {
   async query(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
     try {
       const values = toSqlParams(params, 'postgres');
-      const result = await this.client.query<Row>(values.length >= PREPARE_MIN_PARAMS ? preparedQuery(sql, values) : { text: toPostgresPlaceholders(sql), values });
+      const result = await this.client.query<Row>(values.length >= PREPARE_MIN_PARAMS && PREPARABLE.test(sql) ? preparedQuery(sql, values) : { text: toPostgresPlaceholders(sql), values });
       // A parameterless text with several statements runs as one simple query: the last result counts.
       return Array.isArray(result) ? (result.at(-1) as QueryResult<Row>) : result;
     } catch (error) {
@@ -114,11 +114,17 @@ function toRunResult(result: QueryResult<Row>): RunResult {
 }
 
 /**
- * Statements with at least this many parameters (the multi-row INSERTs of event batches) are named prepared
+ * INSERTs with at least this many parameters (the multi-row INSERTs of event batches) are named prepared
  * statements: each pooled connection parses and plans one once, then only binds it — for a 500-row INSERT that is
  * most of the server's work. (PgBouncer in transaction mode keeps them from 1.21 on, with `max_prepared_statements`.)
  */
 export const PREPARE_MIN_PARAMS = 500;
+
+/**
+ * Only INSERTs are prepared: their result columns are spelt out (`RETURNING id, run_id`), so a migration that
+ * adds a column cannot make a cached plan fail with "cached plan must not change result type", as `SELECT *` could.
+ */
+const PREPARABLE = /^(?![\s\S]*RETURNING\s+\*)[\s\S]*\bINSERT\s+INTO\b/i;
 
 /** Name and `$n` text of each big statement, by its `?` text (few shapes: one per batch size in use). */
 const preparedStatements = new Map<string, { readonly name: string; readonly text: string }>();
