@@ -26,13 +26,11 @@
  *   (./legacy-asset-backfill-data);
  * - a child is requested once its parents have materialized; Dagster also puts a child in its parent's run when
  *   both have the same partitioning and backfill policy (the snapshot here does not tell partitionings apart);
- * - runs carry `step_keys_to_execute` (the selected assets' steps) beside their `asset_selection`: inst's run
- *   planning does not subset a job by asset selection (Dagster's runs leave step_keys_to_execute None);
  * - instead of `submitting_run_requests` + `reserved_run_ids`, an iteration first counts the asset partitions of
  *   runs this backfill already created (by tag) as requested, so a crash between creating runs and storing the
  *   data creates no duplicate run.
  */
-import { DefaultPartitionsSubset, TimestampWithTimezone, assetKeyPythonIdentifier } from '@inst/definitions';
+import { DefaultPartitionsSubset, TimestampWithTimezone } from '@inst/definitions';
 import { NotSupportedError } from '@inst/errors';
 import {
   AssetBackfillData,
@@ -386,8 +384,6 @@ export const executeAssetBackfillIteration: BackfillIteration = async (ctx, back
           [RUN_TAGS.BACKFILL_ID]: id,
         },
         assetSelection: request.assets.map((key) => [...key.path]),
-        // inst's run planning does not subset a job by asset selection, so the run names the selected assets' steps.
-        stepKeysToExecute: request.assets.map((key) => assetKeyPythonIdentifier(key)),
       });
       created++;
       for (const key of request.assets) requested.add(key, request.partition);

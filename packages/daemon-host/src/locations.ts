@@ -117,8 +117,6 @@ export interface RunForRequestOptions {
   readonly tags: Readonly<Record<string, string>>;
   readonly runConfig?: Record<string, unknown> | null;
   readonly assetSelection?: readonly (readonly string[])[] | null;
-  /** The steps the run executes (all of the job when absent). */
-  readonly stepKeysToExecute?: readonly string[] | null;
 }
 
 /**
@@ -137,7 +135,6 @@ export const createRunForRequest: RunCreator = async (instance, loaded, options)
       runConfig: options.runConfig ?? {},
       tags: options.tags,
       assetSelection: options.assetSelection ?? null,
-      stepKeysToExecute: options.stepKeysToExecute ?? null,
       status: 'NOT_STARTED',
     });
   }
@@ -151,7 +148,6 @@ export const createRunForRequest: RunCreator = async (instance, loaded, options)
     tags: options.tags,
     jobSnapshot: (job?.jobSnapshot as JobSnapshot | undefined) ?? null,
     assetSelection: options.assetSelection ? options.assetSelection.map((path) => new AssetKey([...path])) : null,
-    stepKeysToExecute: options.stepKeysToExecute ?? null,
     remoteJobOrigin,
   });
 };

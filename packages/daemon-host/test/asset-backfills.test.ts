@@ -400,5 +400,7 @@ describe('an asset backfill run by real run workers', () => {
     expect(runs.map(covers).sort()).toEqual([['downstream@apac'], ['downstream@eu'], ['upstream@apac'], ['upstream@eu'], ['upstream@us']]);
     expect(runs.find((r) => r.tags[RUN_TAGS.PARTITION_NAME] === 'us')!.status).toBe(DagsterRunStatus.FAILURE);
     for (const run of runs) expect(runWorkerOf(run.tags)?.pid).not.toBe(process.pid);
+    // As Dagster's: the asset selection alone subsets the job (no step keys).
+    expect(runs.every((r) => r.stepKeysToExecute === null)).toBe(true);
   }, 180_000);
 });
