@@ -517,27 +517,60 @@ class LazyKeys {
   }
 }
 
+/** A lazy field's part of the tree, decoded on first read; the value (or the error, thrown on every read) is kept. */
+class LazyField {
+  #state = 0; // 0: not decoded, 1: decoded, 2: failed
+  #result: unknown;
+
+  constructor(
+    readonly raw: object,
+    readonly type: FieldType | undefined,
+    readonly parent: JsonPath,
+    readonly key: string,
+    readonly context: LazyContext,
+  ) {}
+
+  value(): unknown {
+    if (this.#state === 0) {
+      const { raw, type, parent, key, context } = this;
+      try {
+        this.#result = convert(decodeLazily(raw, [...parent, key], context), type, parent, key, context.registry);
+        this.#state = 1;
+      } catch (error) {
+        this.#result = context.wrapError ? context.wrapError(error) : error;
+        this.#state = 2;
+      }
+    }
+    if (this.#state === 2) throw this.#result;
+    return this.#result;
+  }
+}
+
+/** A record's lazy fields by TypeScript name (a hidden member, so that one getter per name serves every record). */
+const LAZY_FIELDS: unique symbol = Symbol('inst.serdes.lazyFields');
+type WithLazyFields = { [LAZY_FIELDS]?: Record<string, LazyField> };
+const lazyGetters = new Map<string, (this: WithLazyFields) => unknown>();
+
+function lazyGetter(name: string): (this: WithLazyFields) => unknown {
+  let get = lazyGetters.get(name);
+  if (!get) {
+    get = function (this: WithLazyFields) {
+      return this[LAZY_FIELDS]![name]!.value();
+    };
+    lazyGetters.set(name, get);
+  }
+  return get;
+}
+
 /** A read-only field that decodes its part of the tree on first read (and throws the same error on every read if that fails). */
 function defineLazyField(record: object, name: string, raw: object, type: FieldType | undefined, path: JsonPath, key: string, context: LazyContext): void {
-  const parent = path.slice();
-  let state = 0; // 0: not decoded, 1: decoded, 2: failed
-  let result: unknown;
-  Object.defineProperty(record, name, {
-    enumerable: true,
-    get() {
-      if (state === 0) {
-        try {
-          result = convert(decodeLazily(raw, [...parent, key], context), type, parent, key, context.registry);
-          state = 1;
-        } catch (error) {
-          result = context.wrapError ? context.wrapError(error) : error;
-          state = 2;
-        }
-      }
-      if (state === 2) throw result;
-      return result;
-    },
-  });
+  let fields = (record as WithLazyFields)[LAZY_FIELDS];
+  if (!fields) {
+    fields = {};
+    Object.defineProperty(record, LAZY_FIELDS, { value: fields });
+  }
+  fields[name] = new LazyField(raw, type, path.slice(), key, context);
+  Object.defineProperty(record, name, { enumerable: true, get: lazyGetter(name) });
 }
 
 /**
